@@ -1,0 +1,133 @@
+"""numpy <-> bytes-backed dense attributes, and the printing of large constants.
+
+Weights live in `DenseIntOrFPElementsAttr`s backed by raw little-endian bytes, so
+conversion is a zero-copy view; printing writes the hex blob straight from the bytes
+(xDSL's generic path unpacks every element into Python), or elides it for humans.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from collections.abc import Iterator
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    Float64Type,
+    IntegerType,
+    Signedness,
+    TensorType,
+    f32,
+    f64,
+    i1,
+    i8,
+    i16,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute
+
+_NP_TO_ELT: dict[str, Attribute] = {
+    "float32": f32,
+    "float64": f64,
+    "int8": i8,
+    "int16": i16,
+    "int32": i32,
+    "int64": i64,
+    "bool": i1,
+    "uint8": IntegerType(8, Signedness.UNSIGNED),
+}
+
+
+def element_dtype(elt: Attribute) -> np.dtype:
+    """The little-endian numpy dtype that stores elements of builtin type `elt`."""
+    if isinstance(elt, Float32Type):
+        return np.dtype("<f4")
+    if isinstance(elt, Float64Type):
+        return np.dtype("<f8")
+    if isinstance(elt, IntegerType):
+        width = elt.width.data
+        if width == 1:
+            return np.dtype("bool")
+        unsigned = elt.signedness.data == Signedness.UNSIGNED
+        return np.dtype(f"<{'u' if unsigned else 'i'}{max(width, 8) // 8}")
+    raise ValueError(f"no numpy storage for element type {elt}")
+
+
+def dense_from_numpy(array: np.ndarray, elt: Attribute | None = None) -> DenseIntOrFPElementsAttr:
+    """A bytes-backed dense attribute holding `array` (element type from its dtype unless given)."""
+    if elt is None:
+        key = np.dtype(array.dtype).name
+        if key not in _NP_TO_ELT:
+            raise ValueError(f"unsupported constant dtype {array.dtype}")
+        elt = _NP_TO_ELT[key]
+    data = np.ascontiguousarray(array, dtype=element_dtype(elt))
+    return DenseIntOrFPElementsAttr(TensorType(elt, data.shape), BytesAttr(data.tobytes()))
+
+
+def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
+    """A read-only numpy view of a dense attribute (splats are expanded)."""
+    elt = attr.get_element_type()
+    dtype = element_dtype(elt)
+    shape = tuple(attr.get_shape())
+    flat = np.frombuffer(attr.data.data, dtype=dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    if flat.size == 1 and count != 1:
+        return np.broadcast_to(flat, shape)
+    return flat.reshape(shape)
+
+
+@dataclass
+class ConstantPrintOptions:
+    """How `quant.constant` / `shift.constant` print their payload.
+
+    `elide_above`: constants with more elements than this print as `<elided>` (not
+    parseable back; for humans). None prints everything.
+    """
+
+    elide_above: int | None = None
+
+
+PRINT_OPTIONS = ConstantPrintOptions()
+
+
+@contextmanager
+def elided_constants(limit: int | None = 16) -> Iterator[None]:
+    """Within the block, large constants print elided."""
+    old = PRINT_OPTIONS.elide_above
+    PRINT_OPTIONS.elide_above = limit
+    try:
+        yield
+    finally:
+        PRINT_OPTIONS.elide_above = old
+
+
+def format_dense(attr: DenseIntOrFPElementsAttr) -> str:
+    """`dense<...>` text for `attr`: a list when small, a hex blob when large, `<elided>` if asked."""
+    arr = dense_to_numpy(attr)
+    limit = PRINT_OPTIONS.elide_above
+    if limit is not None and arr.size > limit:
+        return f"dense<elided {arr.size} elements>"
+    if arr.size > 100:
+        return 'dense<"0x' + np.ascontiguousarray(arr).tobytes().hex().upper() + '">'
+    flat = arr.reshape(-1)
+    if arr.size > 1 and np.all(flat == flat[0]):
+        return f"dense<{_scalar_text(flat[0])}>"
+    return "dense<" + _nested_text(arr) + ">"
+
+
+def _scalar_text(v: np.generic) -> str:
+    if isinstance(v, np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, np.floating):
+        return repr(float(v)) if np.isfinite(v) else ("0x7F800000" if v > 0 else "0xFF800000")
+    return str(int(v))
+
+
+def _nested_text(arr: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return _scalar_text(arr[()])
+    return "[" + ", ".join(_nested_text(a) for a in arr) + "]"

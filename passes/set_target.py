@@ -1,0 +1,36 @@
+"""`set-target`: record the hardware target (bit widths, rounding, granularity) on the module."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from qcomp.registry import register_pass
+from qcomp.target import TargetSpec, set_target
+
+
+@register_pass
+@dataclass(frozen=True)
+class SetTargetPass(ModulePass):
+    """Record the target on the module as the `qcomp.target` attribute; later passes read it."""
+
+    name = "set-target"
+
+    activation_bits: int = 8
+    weight_bits: int = 8
+    bias_bits: int = 32
+    accumulator_bits: int = 32
+    weight_granularity: str = "per-tensor"
+    rounding: str = "half-up"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        spec = TargetSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TargetSpec)})
+        try:
+            set_target(op, spec)
+        except ValueError as e:
+            raise PassFailedException(f"set-target: {e}") from None

@@ -1,0 +1,210 @@
+"""`qcomp`: compile a float ONNX model to integer-only C through a YAML pipeline.
+
+    qcomp --pipeline int8_fpga model.onnx --calib calib.npy -o out.c
+
+Writes OUT.c and OUT.h (or the IR with `--emit mlir`); on any failure prints one line
+`qcomp: error: ...` naming what is at fault, exits non-zero and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from qcomp.errors import QcompError
+
+EMIT_KINDS = ("c", "main", "mlir")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="qcomp",
+        description="Post-training quantization compiler: float ONNX -> integer-only C (power-of-two scales).",
+        epilog="Shipped pipelines: pass a bare name such as 'int8_fpga'. `qcomp --list-passes` lists passes.",
+    )
+    p.add_argument("model", nargs="?", help="float ONNX model (.onnx)")
+    p.add_argument("--pipeline", "-p", help="pipeline YAML file, or the name of a shipped pipeline")
+    p.add_argument("-o", "--output", help="output file: OUT.c (also writes OUT.h) or OUT.mlir")
+    p.add_argument("--calib", help="calibration samples: .npy (N, ...) float32, .npz keyed by input name, "
+                                   "or a directory of NAME.npy files")
+    p.add_argument("--prefix", default="model", help="C symbol prefix (default: model)")
+    p.add_argument("--emit", choices=EMIT_KINDS,
+                   help="what to write: c (OUT.c + OUT.h), main (also main.c), mlir (the IR after the "
+                        "pipeline); default from the output extension")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
+                   help="load user passes from a Python file or module (repeatable)")
+    p.add_argument("--full-constants", action="store_true", help="with --emit mlir: print constants in full")
+    p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass to stderr")
+    p.add_argument("--list-passes", action="store_true", help="list the registered passes and exit")
+    p.add_argument("--list-pipelines", action="store_true", help="list the shipped pipelines and exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    return p
+
+
+def log(args: argparse.Namespace, msg: str) -> None:
+    if not args.quiet:
+        print(f"qcomp: {msg}", file=sys.stderr, flush=True)
+
+
+def emit_kind(args: argparse.Namespace) -> str:
+    if args.emit:
+        return args.emit
+    suffix = Path(args.output).suffix
+    if suffix == ".mlir":
+        return "mlir"
+    if suffix in (".c", ""):
+        return "c"
+    raise QcompError(f"cannot tell what to write from output '{args.output}': use --emit {{{','.join(EMIT_KINDS)}}}")
+
+
+def check_output_dir(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise QcompError(f"output directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK):
+        raise QcompError(f"output directory '{parent}' is not writable")
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write every file to a temporary name first, then rename them all: all or nothing."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except OSError as e:
+        raise QcompError(f"cannot write '{e.filename}': {e.strerror}") from None
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def prepare_passes(args: argparse.Namespace) -> list:
+    """Load the pipeline (and its plugins) and instantiate its passes; `--calib` feeds `calibrate`."""
+    from qcomp.pipeline import load_pipeline
+
+    pipe = load_pipeline(args.pipeline)
+    entry = pipe.find("calibrate")
+    if entry is not None and "data" not in entry.options:
+        if not args.calib:
+            raise QcompError(f"pipeline '{pipe.name}' calibrates: give calibration samples with --calib FILE.npy")
+        if not os.path.exists(args.calib):
+            raise QcompError(f"calibration data '{args.calib}' not found")
+        entry.options["data"] = args.calib
+    return pipe.instantiate()
+
+
+def run_passes(args: argparse.Namespace, passes: list, module) -> None:  # type: ignore[no-untyped-def]
+    from xdsl.utils.exceptions import DiagnosticException
+
+    from qcomp.context import make_context
+
+    ctx = make_context()
+    for p in passes:
+        t0 = time.perf_counter()
+        try:
+            p.apply(ctx, module)
+            module.verify()
+        except QcompError:
+            raise
+        except DiagnosticException as e:
+            raise QcompError(f"pass '{p.name}': {_one_line(e)}") from None
+        if args.print_ir_after_all:
+            print(f"// -----// IR after {p.name} //----- //", file=sys.stderr)
+            from qcomp.dialects.constants import elided_constants
+
+            with elided_constants(None if args.full_constants else 16):
+                print(module, file=sys.stderr)
+        dt = time.perf_counter() - t0
+        if dt > 1.0:
+            log(args, f"{p.name} took {dt:.1f} s")
+
+
+def _one_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
+
+
+def compile_model(args: argparse.Namespace) -> None:
+    if not args.model:
+        raise QcompError("no model given: qcomp --pipeline P.yaml MODEL.onnx -o OUT.c")
+    if not args.pipeline:
+        raise QcompError("no pipeline given: use --pipeline FILE.yaml or a shipped name such as int8_fpga")
+    if not args.output:
+        raise QcompError("no output given: use -o OUT.c (or OUT.mlir)")
+    out = Path(args.output)
+    kind = emit_kind(args)
+    check_output_dir(out)
+    if not os.path.exists(args.model):
+        raise QcompError(f"model '{args.model}' not found")
+    from qcomp.frontend.onnx_import import import_onnx_file
+
+    passes = prepare_passes(args)
+    module = import_onnx_file(args.model)
+    run_passes(args, passes, module)
+    if kind == "mlir":
+        from qcomp.dialects.constants import elided_constants
+
+        with elided_constants(None if args.full_constants else 16):
+            text = str(module) + "\n"
+        write_atomically({out: text})
+        log(args, f"wrote {out}")
+        return
+    try:
+        from qcomp.backend.c_emitter import emit_c_files  # type: ignore[import-not-found]
+    except ModuleNotFoundError:
+        raise QcompError("C emission is not available yet in this version of qcomp; "
+                         "use --emit mlir to write the IR after the pipeline") from None
+    files = emit_c_files(module, out, prefix=args.prefix, with_main=(kind == "main"))
+    write_atomically(files)
+    log(args, "wrote " + ", ".join(str(p) for p in files))
+
+
+def list_passes() -> None:
+    from qcomp.registry import all_passes, describe_pass
+
+    for cls in all_passes().values():
+        print(describe_pass(cls))
+
+
+def list_pipelines() -> None:
+    from qcomp.pipeline import load_pipeline, shipped_pipelines
+
+    for name, path in shipped_pipelines().items():
+        print(f"{name}: {load_pipeline(str(path)).description.strip().splitlines()[0]}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        for spec in args.plugin:
+            from qcomp.registry import load_plugin
+
+            load_plugin(spec)
+        if args.list_passes:
+            list_passes()
+        elif args.list_pipelines:
+            list_pipelines()
+        else:
+            compile_model(args)
+    except QcompError as e:
+        print(f"qcomp: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qcomp: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The hardware target a pipeline compiles for, stored on the module as `qcomp.target`.
+
+The YAML `target:` section becomes a `set-target{...}` pass at the head of the pipeline,
+so the same pipeline is expressible as a `qcomp-opt -p` string and passes read the target
+from the IR (`target_of(module)`), never from the command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
+
+TARGET_ATTR = "qcomp.target"
+
+GRANULARITIES = ("per-tensor", "per-channel")
+ROUNDINGS = ("half-up",)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """Bit widths and arithmetic conventions of the target (defaults: symmetric int8, int32 accumulator)."""
+
+    activation_bits: int = 8
+    weight_bits: int = 8
+    bias_bits: int = 32
+    accumulator_bits: int = 32
+    weight_granularity: str = "per-tensor"
+    rounding: str = "half-up"
+
+    def check(self) -> None:
+        """Raise ValueError naming the first field with a value the compiler cannot honour."""
+        for f in ("activation_bits", "weight_bits"):
+            if not 2 <= getattr(self, f) <= 16:
+                raise ValueError(f"{f}={getattr(self, f)} must be between 2 and 16")
+        for f in ("bias_bits", "accumulator_bits"):
+            if not 8 <= getattr(self, f) <= 32:
+                raise ValueError(f"{f}={getattr(self, f)} must be between 8 and 32")
+        if self.weight_granularity not in GRANULARITIES:
+            raise ValueError(f"weight_granularity='{self.weight_granularity}' must be one of {', '.join(GRANULARITIES)}")
+        if self.rounding not in ROUNDINGS:
+            raise ValueError(f"rounding='{self.rounding}' must be one of {', '.join(ROUNDINGS)}")
+
+    def to_attr(self) -> DictionaryAttr:
+        entries = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            entries[f.name] = IntegerAttr(v, i64) if isinstance(v, int) else StringAttr(str(v))
+        return DictionaryAttr(entries)
+
+    @staticmethod
+    def from_attr(attr: DictionaryAttr) -> TargetSpec:
+        kwargs = {}
+        for k, v in attr.data.items():
+            kwargs[k] = v.value.data if isinstance(v, IntegerAttr) else v.data  # type: ignore[attr-defined]
+        return TargetSpec(**kwargs)
+
+
+def target_of(module: ModuleOp) -> TargetSpec:
+    """The target recorded on `module`, or the defaults when none was set."""
+    attr = module.attributes.get(TARGET_ATTR)
+    return TargetSpec.from_attr(attr) if isinstance(attr, DictionaryAttr) else TargetSpec()
+
+
+def set_target(module: ModuleOp, spec: TargetSpec) -> None:
+    spec.check()
+    module.attributes[TARGET_ATTR] = spec.to_attr()
