@@ -7,9 +7,9 @@ conversion is a zero-copy view; printing writes the hex blob straight from the b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Iterator
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -65,7 +65,7 @@ def dense_from_numpy(array: np.ndarray, elt: Attribute | None = None) -> DenseIn
             raise ValueError(f"unsupported constant dtype {array.dtype}")
         elt = _NP_TO_ELT[key]
     data = np.ascontiguousarray(array, dtype=element_dtype(elt))
-    return DenseIntOrFPElementsAttr(TensorType(elt, data.shape), BytesAttr(data.tobytes()))
+    return DenseIntOrFPElementsAttr(TensorType(elt, data.shape), BytesAttr(data.tobytes()))  # type: ignore[arg-type]
 
 
 def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
@@ -111,11 +111,11 @@ def format_dense(attr: DenseIntOrFPElementsAttr) -> str:
     limit = PRINT_OPTIONS.elide_above
     if limit is not None and arr.size > limit:
         return f"dense<elided {arr.size} elements>"
-    if arr.size > 100:
+    if arr.size > 100 or (arr.dtype.kind == "f" and not np.all(np.isfinite(arr))):
         return 'dense<"0x' + np.ascontiguousarray(arr).tobytes().hex().upper() + '">'
     flat = arr.reshape(-1)
     if arr.size > 1 and np.all(flat == flat[0]):
-        return f"dense<{_scalar_text(flat[0])}>"
+        return f"dense<{_scalar_text(flat[0])}>"  # type: ignore[arg-type]
     return "dense<" + _nested_text(arr) + ">"
 
 
@@ -129,5 +129,5 @@ def _scalar_text(v: np.generic) -> str:
 
 def _nested_text(arr: np.ndarray) -> str:
     if arr.ndim == 0:
-        return _scalar_text(arr[()])
+        return _scalar_text(arr[()])  # type: ignore[arg-type]
     return "[" + ", ".join(_nested_text(a) for a in arr) + "]"

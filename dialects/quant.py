@@ -15,7 +15,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
+from qcomp.dialects.constants import dense_to_numpy, format_dense
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
@@ -48,8 +50,6 @@ from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
-
-from qcomp.dialects.constants import dense_to_numpy, format_dense
 
 # --------------------------------------------------------------------------- types
 
@@ -159,7 +159,7 @@ def ints(values: Sequence[int]) -> DenseArrayBase:
 
 
 def int_list(attr: DenseArrayBase | None, default: Sequence[int] = ()) -> list[int]:
-    return list(default) if attr is None else [int(v) for v in attr.iter_values()]
+    return list(default) if attr is None else [int(v) for v in attr.iter_values()]  # type: ignore[misc]
 
 
 def float_attr(v: float) -> FloatAttr:

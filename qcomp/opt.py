@@ -72,10 +72,10 @@ def _preload_plugins(argv: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from qcomp.errors import QcompError
-
     from xdsl.utils.arg_spec import ArgSpecParseError
     from xdsl.utils.exceptions import DiagnosticException, ParseError
+
+    from qcomp.errors import QcompError
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:

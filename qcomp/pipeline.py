@@ -172,8 +172,8 @@ def load_pipeline(ref: str) -> Pipeline:
         description=str(_node_value(top["description"])) if "description" in top else "",
         target=target, passes=entries, plugins=plugins, path=path,
     )
-    for e in entries:  # validate names and options now, with their lines
-        e.instantiate()
+    for entry in entries:  # validate names and options now, with their lines
+        entry.instantiate()
     return pipe
 
 

@@ -102,7 +102,10 @@ def load_plugin(spec: str, base_dir: Path | None = None) -> None:
 
 def pass_factories() -> dict[str, Callable[[], type[ModulePass]]]:
     """Factories in the form xDSL's PassPipeline and xDSLOptMain expect."""
-    return {name: (lambda cls=cls: cls) for name, cls in all_passes().items()}
+    def factory(cls: type[ModulePass]) -> Callable[[], type[ModulePass]]:
+        return lambda: cls
+
+    return {name: factory(cls) for name, cls in all_passes().items()}
 
 
 def describe_pass(cls: type[ModulePass]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
 
@@ -51,7 +52,7 @@ class TargetSpec:
 
     @staticmethod
     def from_attr(attr: DictionaryAttr) -> TargetSpec:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for k, v in attr.data.items():
             kwargs[k] = v.value.data if isinstance(v, IntegerAttr) else v.data  # type: ignore[attr-defined]
         return TargetSpec(**kwargs)
