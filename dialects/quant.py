@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from qcomp.dialects.constants import dense_to_numpy, format_dense
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
+    Float32Type,
+    Float64Type,
     FloatAttr,
     IntAttr,
     IntegerAttr,
@@ -50,6 +51,8 @@ from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+
+from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, format_dense
 
 # --------------------------------------------------------------------------- types
 
@@ -902,6 +905,30 @@ Quant = Dialect(
     ],
     [PotType],
 )
+
+
+def is_float_tensor(t: Attribute) -> bool:
+    """A tensor of f32/f64 elements (not PoT-quantized)."""
+    return isinstance(t, TensorType) and isinstance(t.element_type, Float32Type | Float64Type)
+
+
+def float_constant(value: SSAValue | None) -> np.ndarray | None:
+    """The data of the float (not PoT-quantized) `quant.constant` producing `value`, else None."""
+    if value is None or not isinstance(op := value.owner, ConstantOp):
+        return None
+    if not is_float_tensor(op.output.type) or op.output.type != op.value.type:
+        return None
+    return op.numpy()
+
+
+def replacement_constant(array: np.ndarray, like: SSAValue | None, dtype: np.dtype, node: str) -> ConstantOp:
+    """A constant holding `array` in `dtype`, named after the constant it replaces (or `node`)."""
+    if like is not None and isinstance(like.owner, ConstantOp) and like.owner.node is not None:
+        node = like.owner.node.data
+    op = ConstantOp(dense_from_numpy(np.asarray(array, dtype=dtype)), node=node)
+    if like is not None:
+        op.output.name_hint = like.name_hint
+    return op
 
 
 def node_of(op: Operation) -> str:

@@ -1,0 +1,649 @@
+"""ONNX frontend: a float ONNX model -> a `builtin.module` with one `func.func @main` of `quant` ops.
+
+    module = import_onnx_file("models/lenet/lenet.onnx")
+
+The model is first simplified statically (`constant_folding.simplify`: batch 1, inferred
+static shapes, constant subgraphs folded, dead nodes dropped); then every remaining node
+becomes one or a few `quant` ops carrying `node = "<ONNX node name>"` (unnamed nodes are
+named `<op_type>_<index>` from their position in the original graph). Initializers and
+folded values become `quant.constant`s (named after the value) only where a real op uses
+them. `@main` takes the graph inputs that are not initializers, in ONNX order, and returns
+the graph outputs exactly, in order.
+
+Anything that cannot be honoured raises `UnsupportedModelError` with one line naming the
+node and its op type. `onnx` is imported lazily: qcomp-opt must start fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from os import PathLike
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
+
+from qcomp.dialects import quant as q
+from qcomp.dialects.constants import dense_from_numpy
+from qcomp.errors import UnsupportedModelError
+from qcomp.frontend.constant_folding import (
+    FOLDERS,
+    node_attrs,
+    remove_dead_nodes,
+    simplify,
+    tensor_to_numpy,
+    value_shapes,
+)
+
+if TYPE_CHECKING:
+    import onnx
+
+MIN_OPSET = 9
+FLOAT32 = 1  # onnx.TensorProto.FLOAT
+FLOAT_TYPES = (np.float16, np.float32, np.float64)
+FLT_MAX = 3.4e38
+
+CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {
+    "Clip": (1, 2), "Pad": (1, 2, 3), "Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
+    "ReduceMean": (1,), "Dropout": (1, 2),
+}
+"""Inputs (by position) the importer needs as compile-time constants: shapes, axes, pads, bounds."""
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def import_onnx_file(path: str | PathLike[str]) -> ModuleOp:
+    """Read and import an ONNX file; unreadable or malformed files raise UnsupportedModelError."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path))
+    except Exception as e:  # protobuf and OS errors alike
+        raise UnsupportedModelError(f"cannot read ONNX model '{path}': {_one_line(e)}") from None
+    return import_model(model, source=str(path))
+
+
+def import_onnx(stream: IO[bytes]) -> ModuleOp:
+    """The `.onnx` frontend of qcomp-opt: import the serialized model read from `stream`."""
+    import onnx
+
+    name = getattr(stream, "name", "<stdin>")
+    try:
+        model = onnx.load_model_from_string(stream.read())
+    except Exception as e:
+        raise UnsupportedModelError(f"cannot read ONNX model '{name}': {_one_line(e)}") from None
+    return import_model(model, source=str(name))
+
+
+def import_model(model: onnx.ModelProto, source: str | None = None) -> ModuleOp:
+    """Import an in-memory ONNX model (it is not modified) into a verified quant module."""
+    import onnx
+
+    if not model.HasField("graph") or not model.opset_import:
+        where = f"'{source}'" if source else "model"
+        raise UnsupportedModelError(f"cannot read ONNX model {where}: it has no graph or no opset import")
+    opset = default_opset(model)
+    if opset < MIN_OPSET:
+        raise UnsupportedModelError(f"ONNX opset {opset} is not supported; qcomp needs opset {MIN_OPSET} or newer")
+    work = onnx.ModelProto()
+    work.CopyFrom(model)
+    g = work.graph
+    outputs = [o.name for o in g.output]
+    name_nodes(g)
+    # Shape inference loses shapes of duplicated outputs, and of outputs that are also
+    # inputs: simplify a graph whose outputs are unique and produced inside it.
+    inputs = {i.name for i in g.input}
+    kept: dict[str, onnx.ValueInfoProto] = {}
+    for o in g.output:
+        if o.name not in inputs:
+            kept.setdefault(o.name, o)
+    del g.output[:]
+    g.output.extend(kept.values())
+    remove_dead_nodes(g)
+    check_op_types(g)
+    simplified, note = simplify(work, opset)
+    return _Importer(simplified, opset, outputs, note).run()
+
+
+def check_op_types(graph: onnx.GraphProto) -> None:
+    """Reject ops the importer neither converts nor folds, before shape inference trips on them."""
+    for node in graph.node:
+        if node.domain not in ("", "ai.onnx") or node.op_type not in (*CONVERTERS, *FOLDERS):
+            raise unsupported_op(node)
+
+
+def unsupported_op(node: onnx.NodeProto) -> UnsupportedModelError:
+    custom = node.domain not in ("", "ai.onnx")
+    op = f"{node.domain}.{node.op_type}" if custom else node.op_type
+    hint = " (only on constant inputs, which are folded)" if node.op_type in FOLDERS and not custom else ""
+    return UnsupportedModelError(
+        f"node '{node.name}' (op {op}) is not supported{hint}; supported ops: {', '.join(SUPPORTED_OPS)}")
+
+
+def default_opset(model: onnx.ModelProto) -> int:
+    for o in model.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            return o.version
+    raise UnsupportedModelError("the model imports no version of the default ONNX opset")
+
+
+def name_nodes(graph: onnx.GraphProto) -> None:
+    """Give every unnamed node the name `<op_type>_<index>` (its position in the graph)."""
+    for i, node in enumerate(graph.node):
+        if not node.name:
+            node.name = f"{node.op_type}_{i}"
+
+
+# --------------------------------------------------------------------------- the importer
+
+
+def _tensor(shape: Sequence[int]) -> TensorType:
+    return TensorType(f32, [int(d) for d in shape])
+
+
+def _normalize(axis: int, rank: int, what: str = "axis") -> int:
+    if not -rank <= axis < rank:
+        raise ValueError(f"{what} {axis} is out of range for rank {rank}")
+    return axis % rank
+
+
+class _Importer:
+    """Walks the simplified graph once, emitting quant ops into the body of @main."""
+
+    def __init__(self, model: onnx.ModelProto, opset: int, outputs: Sequence[str], inference_note: str = ""):
+        self.graph = model.graph
+        self.outputs = list(outputs)
+        self.inference_note = inference_note
+        self.opset = opset
+        self.shapes = value_shapes(model)
+        self.elem = {vi.name: vi.type.tensor_type.elem_type
+                     for vi in [*self.graph.input, *self.graph.value_info, *self.graph.output]}
+        self.consts: dict[str, np.ndarray] = {t.name: tensor_to_numpy(t) for t in self.graph.initializer}
+        self.values: dict[str, SSAValue] = {}
+        self.materialized: dict[tuple[str, tuple[int, ...]], SSAValue] = {}
+        self.used = {n for nd in self.graph.node for n in nd.input if n} | set(self.outputs)
+        self.block = Block()
+        self.node: onnx.NodeProto | None = None
+
+    # ----------------------------------------------------------------- driver
+
+    def run(self) -> ModuleOp:
+        for inp in self.graph.input:
+            if inp.name in self.consts:
+                continue
+            if inp.type.tensor_type.elem_type != FLOAT32:
+                raise UnsupportedModelError(f"graph input '{inp.name}' is not float32; only float32 inputs are supported")
+            self.values[inp.name] = self.block.insert_arg(_tensor(self.shapes[inp.name]), len(self.block.args))
+        for node in self.graph.node:
+            self.node = node
+            self.convert(node)
+        self.node = None
+        try:
+            results = [self.tensor(name) for name in self.outputs]
+        except ValueError as e:
+            raise UnsupportedModelError(f"graph output: {_one_line(e)}") from None
+        self.block.add_op(func.ReturnOp(*results))
+        main = func.FuncOp("main", ([a.type for a in self.block.args], [r.type for r in results]),
+                           Region(self.block))
+        module = ModuleOp([main])
+        try:
+            module.verify()
+        except VerifyException as e:
+            raise UnsupportedModelError(f"imported module does not verify: {_one_line(e)}") from None
+        return module
+
+    def convert(self, node: onnx.NodeProto) -> None:
+        if node.domain not in ("", "ai.onnx") or node.op_type not in CONVERTERS:
+            raise unsupported_op(node)
+        try:
+            CONVERTERS[node.op_type](self, node, node_attrs(node))
+        except UnsupportedModelError:
+            raise
+        except KeyError as e:  # a required attribute (converters index the attribute dict)
+            raise self.error(f"required attribute {e} is missing") from None
+        except (ValueError, IndexError, VerifyException) as e:
+            raise self.error(_one_line(e)) from None
+
+    # ----------------------------------------------------------------- helpers
+
+    @property
+    def name(self) -> str:
+        assert self.node is not None
+        return self.node.name
+
+    def error(self, msg: str) -> UnsupportedModelError:
+        assert self.node is not None
+        return UnsupportedModelError(f"node '{self.node.name}' (op {self.node.op_type}): {msg}")
+
+    def emit(self, op: Operation) -> SSAValue:
+        """Append `op` after checking it (its verifier names the node) and return its result."""
+        self.block.add_op(op)
+        op.verify()
+        return op.results[0]
+
+    def define(self, index: int, value: SSAValue) -> None:
+        assert self.node is not None
+        self.values[self.node.output[index]] = value
+
+    def tensor(self, name: str, shape: Sequence[int] | None = None) -> SSAValue:
+        """The SSA value of a tensor; constants become a quant.constant (optionally reshaped)."""
+        if name in self.values and shape is None:
+            return self.values[name]
+        if name not in self.consts:
+            if name in self.values and shape is not None:  # a runtime tensor that must be reshaped
+                return self.emit(q.ReshapeOp(self.values[name], _tensor(shape), node=self.name))
+            raise ValueError(f"tensor '{name}' is not defined")
+        arr = self.consts[name]
+        if arr.dtype.type not in FLOAT_TYPES:
+            raise ValueError(f"tensor '{name}' has element type {arr.dtype}; only float32 tensors can be computed on")
+        key = (name, tuple(arr.shape if shape is None else shape))
+        if key not in self.materialized:
+            data = np.ascontiguousarray(arr, dtype=np.float32).reshape(key[1])
+            op = q.ConstantOp(dense_from_numpy(data), node=name)
+            self.block.add_op(op)
+            self.materialized[key] = op.output
+        return self.materialized[key]
+
+    def optional_input(self, index: int, shape: Sequence[int] | None = None) -> SSAValue | None:
+        """Node input `index` as a tensor, or None when it is absent or empty."""
+        assert self.node is not None
+        if index >= len(self.node.input) or not self.node.input[index]:
+            return None
+        return self.tensor(self.node.input[index], shape)
+
+    def input(self, index: int, shape: Sequence[int] | None = None) -> SSAValue:
+        """Node input `index` as a tensor (optionally reshaped); it must be present."""
+        value = self.optional_input(index, shape)
+        if value is None:
+            raise ValueError(f"input {index} is missing")
+        return value
+
+    def shape(self, index: int = 0) -> list[int]:
+        """The static shape of node input `index`."""
+        assert self.node is not None
+        name = self.node.input[index]
+        if name not in self.shapes:
+            raise ValueError(f"input '{name}' has no static shape")
+        return list(self.shapes[name])
+
+    def const(self, index: int, what: str) -> np.ndarray | None:
+        """Node input `index` as a numpy constant (None when absent); it must be constant."""
+        assert self.node is not None
+        if index >= len(self.node.input) or not self.node.input[index]:
+            return None
+        name = self.node.input[index]
+        if name not in self.consts:
+            raise ValueError(f"{what} (input '{name}') must be a constant")
+        return self.consts[name]
+
+    def required_const(self, index: int, what: str) -> np.ndarray:
+        value = self.const(index, what)
+        if value is None:
+            raise ValueError(f"{what} (input {index}) is missing")
+        return value
+
+    def out_type(self, index: int = 0, fallback: Sequence[int] | None = None) -> TensorType:
+        """Result type of node output `index` from the inferred static shape (f32 only)."""
+        assert self.node is not None
+        name = self.node.output[index]
+        elem = self.elem.get(name, FLOAT32)
+        if elem != FLOAT32:
+            raise ValueError(f"output '{name}' is not float32; only float32 tensors are supported")
+        shape = self.shapes.get(name, None if fallback is None else list(fallback))
+        if shape is None:
+            why = f" (shape inference: {self.inference_note})" if self.inference_note else ""
+            raise ValueError(f"cannot infer a static shape for output '{name}'{why}")
+        return _tensor(shape)
+
+    def output_used(self, index: int) -> bool:
+        assert self.node is not None
+        return index < len(self.node.output) and self.node.output[index] in self.used
+
+    def reject_extra_outputs(self, first: int, what: str) -> None:
+        assert self.node is not None
+        for i in range(first, len(self.node.output)):
+            if self.output_used(i):
+                raise ValueError(f"its {what} output '{self.node.output[i]}' is used; it is not supported")
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def _explicit_pads(a: dict[str, Any], spatial: Sequence[int], k: Sequence[int], s: Sequence[int],
+                   d: Sequence[int]) -> list[int]:
+    """ONNX `pads` ([begins..., ends...]) with auto_pad resolved."""
+    nd = len(spatial)
+    mode = a.get("auto_pad", "NOTSET") or "NOTSET"
+    if mode == "NOTSET":
+        return [int(p) for p in a.get("pads", [0] * 2 * nd)]
+    if mode == "VALID":
+        return [0] * 2 * nd
+    if mode not in ("SAME_UPPER", "SAME_LOWER"):
+        raise ValueError(f"auto_pad '{mode}' is not supported")
+    begins, ends = [], []
+    for i in range(nd):
+        out = -(-spatial[i] // s[i])
+        total = max((out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - spatial[i], 0)
+        small, big = total // 2, total - total // 2
+        begins.append(small if mode == "SAME_UPPER" else big)
+        ends.append(big if mode == "SAME_UPPER" else small)
+    return begins + ends
+
+
+class _Window:
+    """Kernel, strides, dilations and pads of a conv/pool node, lifted to 2-D for 1-D nodes."""
+
+    def __init__(self, imp: _Importer, a: dict[str, Any], kernel: Sequence[int]):
+        xs = imp.shape(0)
+        self.nd = len(xs) - 2
+        if self.nd not in (1, 2):
+            op = imp.node.op_type if imp.node is not None else "pooling"
+            raise ValueError(f"only 1-D and 2-D {op} is supported, got {max(self.nd, 0)}-D")
+        k = [int(v) for v in kernel]
+        s = [int(v) for v in a.get("strides", [1] * self.nd)]
+        d = [int(v) for v in a.get("dilations", [1] * self.nd)]
+        p = _explicit_pads(a, xs[2:], k, s, d)
+        if self.nd == 1:  # [N, C, L] runs as [N, C, 1, L]
+            k, s, d, p = [1, *k], [1, *s], [1, *d], [0, p[0], 0, p[1]]
+        self.kernel, self.strides, self.dilations, self.pads = k, s, d, p
+        self.in_shape = xs
+
+    def lift(self, shape: Sequence[int]) -> list[int]:
+        return [*shape[:2], 1, *shape[2:]] if self.nd == 1 else list(shape)
+
+
+def _windowed(imp: _Importer, w: _Window, build: Callable[[SSAValue, TensorType], Operation]) -> None:
+    """Emit a 2-D conv/pool; 1-D nodes are reshaped to 2-D and back."""
+    x = imp.input(0, w.lift(w.in_shape) if w.nd == 1 else None)
+    out = imp.out_type()
+    y = imp.emit(build(x, _tensor(w.lift(out.get_shape()))))
+    if w.nd == 1:
+        y = imp.emit(q.ReshapeOp(y, out, node=imp.name))
+    imp.define(0, y)
+
+
+def conv(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    ws = imp.shape(1)
+    w = _Window(imp, a, a.get("kernel_shape", ws[2:]))
+    weight = imp.input(1, w.lift(ws) if w.nd == 1 else None)
+    bias = imp.optional_input(2)
+    _windowed(imp, w, lambda x, t: q.Conv2dOp(
+        x, weight, bias, t, strides=w.strides, pads=w.pads, dilations=w.dilations,
+        group=int(a.get("group", 1)), node=imp.name))
+
+
+def max_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    imp.reject_extra_outputs(1, "Indices")
+    w = _Window(imp, a, a["kernel_shape"])
+    extra = {"dilations": q.ints(w.dilations)} if w.dilations != [1, 1] else {}
+    _windowed(imp, w, lambda x, t: q.MaxPoolOp(
+        x, t, kernel=w.kernel, strides=w.strides, pads=w.pads, ceil_mode=int(a.get("ceil_mode", 0)),
+        node=imp.name, **extra))
+
+
+def average_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    w = _Window(imp, a, a["kernel_shape"])
+    if w.dilations != [1, 1]:
+        raise ValueError(f"dilations {a['dilations']} are not supported")
+    extra = {"count_include_pad": IntegerAttr(1, i64)} if a.get("count_include_pad", 0) else {}
+    _windowed(imp, w, lambda x, t: q.AvgPoolOp(
+        x, t, kernel=w.kernel, strides=w.strides, pads=w.pads, ceil_mode=int(a.get("ceil_mode", 0)),
+        node=imp.name, **extra))
+
+
+def global_average_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    imp.define(0, imp.emit(q.GlobalAvgPoolOp(imp.input(0), imp.out_type(), node=imp.name)))
+
+
+def gemm(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    imp.define(0, imp.emit(q.GemmOp(
+        imp.input(0), imp.input(1), imp.optional_input(2), imp.out_type(), alpha=float(a.get("alpha", 1.0)),
+        beta=float(a.get("beta", 1.0)), trans_a=int(a.get("transA", 0)), trans_b=int(a.get("transB", 0)),
+        node=imp.name)))
+
+
+def matmul(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    imp.define(0, imp.emit(q.MatMulOp(imp.input(0), imp.input(1), imp.out_type(), node=imp.name)))
+
+
+def batch_norm(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    if a.get("training_mode", 0):
+        raise ValueError("training_mode=1 is not supported (inference form only)")
+    imp.reject_extra_outputs(1, "training")
+    x, scale, bias, mean, var = (imp.input(i) for i in range(5))
+    imp.define(0, imp.emit(q.BatchNormOp(x, scale, bias, mean, var, imp.out_type(),
+                                         epsilon=float(a.get("epsilon", 1e-5)), node=imp.name)))
+
+
+def _unary(cls: type[q.UnaryOp], **defaults: float) -> Callable[..., None]:
+    def convert(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+        attrs = {k: q.float_attr(a.get(k, v)) for k, v in defaults.items()}
+        imp.define(0, imp.emit(cls(imp.input(0), imp.out_type(), node=imp.name, **attrs)))
+
+    return convert
+
+
+def clip(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    if imp.opset < 11:
+        lo, hi = a.get("min"), a.get("max")
+    else:
+        bounds = [imp.const(i, f"Clip {w}") for i, w in ((1, "min"), (2, "max"))]
+        for b, w in zip(bounds, ("min", "max")):
+            if b is not None and b.size != 1:
+                raise ValueError(f"Clip {w} must be a scalar, got shape {list(b.shape)}")
+        lo, hi = (None if b is None else float(b.reshape(-1)[0]) for b in bounds)
+    lo = None if lo is None or lo <= -FLT_MAX else float(lo)
+    hi = None if hi is None or hi >= FLT_MAX else float(hi)
+    if lo is not None and hi is not None and lo > hi:
+        lo = hi  # ONNX: min > max sets every value to max
+    attrs = {k: q.float_attr(v) for k, v in (("min", lo), ("max", hi)) if v is not None}
+    imp.define(0, imp.emit(q.ClipOp(imp.input(0), imp.out_type(), node=imp.name, **attrs)))
+
+
+def _binary(cls: type[q.BinaryOp]) -> Callable[..., None]:
+    def convert(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+        imp.define(0, imp.emit(cls(imp.input(0), imp.input(1), imp.out_type(), node=imp.name)))
+
+    return convert
+
+
+def sum_(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Sum of n inputs: a chain of n - 1 quant.add (one input: the input itself)."""
+    acc = imp.input(0)
+    shape = imp.shape(0)
+    for i in range(1, len(node.input)):
+        shape = list(np.broadcast_shapes(tuple(shape), tuple(imp.shape(i))))
+        t = imp.out_type() if i == len(node.input) - 1 else _tensor(shape)
+        acc = imp.emit(q.AddOp(acc, imp.input(i), t, node=imp.name))
+    imp.define(0, acc)
+
+
+def concat(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    inputs = [imp.input(i) for i in range(len(node.input)) if node.input[i]]
+    axis = _normalize(int(a["axis"]), len(imp.shape(0)))
+    imp.define(0, imp.emit(q.ConcatOp(inputs, axis, imp.out_type(), node=imp.name)))
+
+
+def _reshape_to(imp: _Importer, fallback: Sequence[int] | None) -> None:
+    imp.define(0, imp.emit(q.ReshapeOp(imp.input(0), imp.out_type(0, fallback), node=imp.name)))
+
+
+def reshape(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    from qcomp.frontend.constant_folding import reshape_target
+
+    shape = imp.required_const(1, "the target shape")
+    _reshape_to(imp, reshape_target(imp.shape(0), shape.tolist(), bool(a.get("allowzero", 0))))
+
+
+def _axes(imp: _Importer, a: dict[str, Any], since: int) -> list[int] | None:
+    if imp.opset < since:
+        return None if "axes" not in a else [int(v) for v in a["axes"]]
+    axes = imp.const(1, "axes")
+    return None if axes is None else [int(v) for v in axes.reshape(-1)]
+
+
+def squeeze(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    xs = imp.shape(0)
+    axes = _axes(imp, a, 13)
+    drop = {i for i, d in enumerate(xs) if d == 1} if axes is None else {_normalize(v, len(xs)) for v in axes}
+    _reshape_to(imp, [d for i, d in enumerate(xs) if i not in drop])
+
+
+def unsqueeze(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    xs = imp.shape(0)
+    axes = _axes(imp, a, 13) or []
+    rank = len(xs) + len(axes)
+    out = list(xs)
+    for v in sorted(_normalize(v, rank) for v in axes):
+        out.insert(v, 1)
+    _reshape_to(imp, out)
+
+
+def flatten(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    rank = len(imp.shape(0))
+    axis = int(a.get("axis", 1))
+    if not -rank <= axis <= rank:
+        raise ValueError(f"axis {axis} is out of range for rank {rank}")
+    axis = axis % rank if axis < 0 else axis
+    imp.define(0, imp.emit(q.FlattenOp(imp.input(0), axis, imp.out_type(), node=imp.name)))
+
+
+def transpose(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    rank = len(imp.shape(0))
+    perm = [int(p) for p in a.get("perm", range(rank - 1, -1, -1))]
+    imp.define(0, imp.emit(q.TransposeOp(imp.input(0), perm, imp.out_type(), node=imp.name)))
+
+
+def pad(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    mode = a.get("mode", "constant")
+    if mode != "constant":
+        raise ValueError(f"mode '{mode}' is not supported (constant only)")
+    rank = len(imp.shape(0))
+    if imp.opset < 11:
+        pads, value = [int(p) for p in a["pads"]], float(a.get("value", 0.0))
+    else:
+        pads = [int(p) for p in imp.required_const(1, "pads")]
+        fill = imp.const(2, "constant_value")
+        value = 0.0 if fill is None or fill.size == 0 else float(fill.reshape(-1)[0])
+        axes = imp.const(3, "axes")
+        if axes is not None:
+            full = [0] * (2 * rank)
+            for i, ax in enumerate(int(v) for v in axes.reshape(-1)):
+                ax = _normalize(ax, rank)
+                full[ax], full[ax + rank] = pads[i], pads[i + axes.size]
+            pads = full
+    if min(pads, default=0) < 0:
+        raise ValueError(f"negative pads {pads} (cropping) are not supported")
+    imp.define(0, imp.emit(q.PadOp(imp.input(0), pads, imp.out_type(), value=value, node=imp.name)))
+
+
+def softmax(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Softmax; before opset 13 it coerces to 2-D at `axis`: flatten -> softmax(axis 1) -> reshape."""
+    xs = imp.shape(0)
+    axis = _normalize(int(a.get("axis", 1 if imp.opset < 13 else -1)), len(xs))
+    x, out = imp.input(0), imp.out_type()
+    if imp.opset >= 13 or axis == len(xs) - 1:
+        imp.define(0, imp.emit(q.SoftmaxOp(x, out, node=imp.name, axis=IntegerAttr(axis, i64))))
+        return
+    flat = _tensor([int(np.prod(xs[:axis])), int(np.prod(xs[axis:]))])
+    y = imp.emit(q.FlattenOp(x, axis, flat, node=imp.name))
+    y = imp.emit(q.SoftmaxOp(y, flat, node=imp.name, axis=IntegerAttr(1, i64)))
+    imp.define(0, imp.emit(q.ReshapeOp(y, out, node=imp.name)))
+
+
+def reduce_mean(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Mean over constant axes as quant.global_avgpool.
+
+    NCHW over (2, 3) is a global average pool directly. Other axes: transpose the reduced
+    axes last, reshape to [lead, kept, reduced, 1] (lead = dim 0 when it is kept), pool,
+    and reshape to the result.
+    """
+    xs = imp.shape(0)
+    axes = _axes(imp, a, 18)
+    x = imp.input(0)
+    if not axes:
+        if a.get("noop_with_empty_axes", 0):
+            imp.define(0, x)
+            return
+        axes = list(range(len(xs)))
+    red = sorted({_normalize(v, len(xs)) for v in axes})
+    kept = [i for i in range(len(xs)) if i not in red]
+    out = imp.out_type(0, [1 if i in red else d for i, d in enumerate(xs)] if a.get("keepdims", 1)
+                       else [xs[i] for i in kept])
+    if len(xs) == 4 and red == [2, 3]:
+        y = imp.emit(q.GlobalAvgPoolOp(x, _tensor([*xs[:2], 1, 1]), node=imp.name))
+    else:
+        perm = kept + red
+        if perm != sorted(perm):
+            x = imp.emit(q.TransposeOp(x, perm, _tensor([xs[i] for i in perm]), node=imp.name))
+        lead = [xs[0]] if kept and kept[0] == 0 else [1]
+        rest = kept[1:] if kept and kept[0] == 0 else kept
+        four = [*lead, int(np.prod([xs[i] for i in rest])), int(np.prod([xs[i] for i in red])), 1]
+        if four != list(q.shape_of(x)):
+            x = imp.emit(q.ReshapeOp(x, _tensor(four), node=imp.name))
+        y = imp.emit(q.GlobalAvgPoolOp(x, _tensor([*four[:2], 1, 1]), node=imp.name))
+    if list(q.shape_of(y)) != list(out.get_shape()):
+        y = imp.emit(q.ReshapeOp(y, out, node=imp.name))
+    imp.define(0, y)
+
+
+def identity(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    imp.define(0, imp.input(0))
+
+
+def dropout(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Inference Dropout is the identity; a training-mode Dropout with a non-zero ratio is rejected."""
+    imp.reject_extra_outputs(1, "mask")
+    training = imp.const(2, "training_mode")
+    ratio = imp.const(1, "ratio")
+    r = float(ratio.reshape(-1)[0]) if ratio is not None else float(a.get("ratio", 0.5))
+    if training is not None and bool(training.reshape(-1)[0]) and r != 0.0:
+        raise ValueError("training-mode Dropout (training_mode=1, ratio > 0) is not supported")
+    imp.define(0, imp.input(0))
+
+
+CONVERTERS: dict[str, Callable[[_Importer, Any, dict[str, Any]], None]] = {
+    "Add": _binary(q.AddOp),
+    "AveragePool": average_pool,
+    "BatchNormalization": batch_norm,
+    "Clip": clip,
+    "Concat": concat,
+    "Conv": conv,
+    "Div": _binary(q.DivOp),
+    "Dropout": dropout,
+    "Flatten": flatten,
+    "Gemm": gemm,
+    "GlobalAveragePool": global_average_pool,
+    "HardSigmoid": _unary(q.HardSigmoidOp, alpha=0.2, beta=0.5),
+    "HardSwish": _unary(q.HardSwishOp),
+    "Identity": identity,
+    "LeakyRelu": _unary(q.LeakyReluOp, alpha=0.01),
+    "MatMul": matmul,
+    "MaxPool": max_pool,
+    "Mul": _binary(q.MulOp),
+    "Pad": pad,
+    "ReduceMean": reduce_mean,
+    "Relu": _unary(q.ReluOp),
+    "Reshape": reshape,
+    "Sigmoid": _unary(q.SigmoidOp),
+    "Softmax": softmax,
+    "Squeeze": squeeze,
+    "Sub": _binary(q.SubOp),
+    "Sum": sum_,
+    "Tanh": _unary(q.TanhOp),
+    "Transpose": transpose,
+    "Unsqueeze": unsqueeze,
+}
+"""ONNX op type -> converter(importer, node, attributes)."""
+
+SUPPORTED_OPS: tuple[str, ...] = tuple(sorted({*CONVERTERS, "Constant"}))
+"""Op types the importer accepts (Constant and all-constant subgraphs are folded)."""
