@@ -1,0 +1,472 @@
+"""`calibrate`: run the float model on calibration samples and record a clipping range per value.
+
+    qcomp-opt model.mlir -p 'calibrate{data="calib.npy" method="mse"}'
+
+Writes (docs/quantization.md, "After calibrate"): `range = array<f64: lo, hi>` on every
+op whose result is a float activation (not a `quant.constant`), and
+`arg_ranges = [array<f64: lo, hi>, ...]` on the function, one per argument.
+
+Data (`data`): an `.npy` with the samples stacked on the batch axis (shape (N, C, H, W)
+for an input tensor<1xCxHxW>, (N, *shape) for an input whose leading dim is not 1), an
+`.npz` keyed by input name, or a directory of `NAME.npy` files (multi-input models).
+Any floating dtype is accepted (converted to float32); integer or other dtypes, wrong
+shapes, NaN/inf and missing inputs are errors that say what was expected.
+`max_samples` keeps the first samples only; `batch_size` samples run per executor call.
+
+The function run is `@main`, or the module's only function. Input names come from the
+function attribute `input_names` (or an `onnx.name` / `name` argument attribute, the SSA
+name of the argument, else `arg<i>`).
+
+Methods (`method`), all per tensor:
+  * `minmax`: [min, max] over all samples. One pass.
+  * `percentile`: the `percentile`-th and (100 - `percentile`)-th percentiles, read from
+    a 2048-bin histogram over [min, max] (linear inside a bin). A side that does not
+    cross zero (lo of a ReLU output) is kept exact: clipping it buys nothing on a
+    symmetric grid. Two passes.
+  * `mse`: the clipping threshold that minimises the squared quantization error *on the
+    PoT grid*: candidate exponents e = e_max, e_max - 1, ... (e_max = pot-scale's rule
+    on [min, max], `MSE_CANDIDATES` of them), threshold qmax * 2^e; for each the total
+    squared error sum((fq_e(x) - x)^2) over all calibration values is accumulated exactly
+    during the second pass (rounding *and* clipping error, fq_e = round half up and
+    saturate, exactly the target arithmetic). That is what a histogram estimates, without
+    the binning error, for a few extra fake-quantizations per value and batch. The range
+    is [min, max] clipped to [qmin * 2^e, qmax * 2^e], so pot-scale's rule gives back e.
+  * `kl`: TensorRT-style entropy calibration: a 2048-bin histogram of |x| over
+    [0, max|x|]; for every candidate threshold bin i >= 128 the reference distribution
+    (bins < i, the outliers folded into bin i - 1) is compared with its 128-level
+    quantization by KL divergence (bin 0 is set to bin 1's count first, as NVIDIA's
+    calibrator does: the spike of exact ReLU zeros would otherwise dominate); the threshold T of the best one gives the range
+    [max(min, -T), min(max, T)].
+
+The second pass (percentile, kl, mse) re-runs the model: it needs the pass-one ranges
+to fix the histogram bins / candidate exponents, and re-running is cheaper than keeping
+every activation of every sample.
+
+Progress: a run that takes longer than a second prints progress lines to stderr, only
+when stderr is a terminal or QCOMP_PROGRESS=1 (stdout carries the IR and stays clean).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    DictionaryAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    f64,
+)
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from qcomp.dialects import quant as q
+from qcomp.errors import QcompError
+from qcomp.passes.pot_scale import quantize_to, range_exponent, storage_bounds
+from qcomp.registry import register_pass
+from qcomp.target import target_of
+
+METHODS = ("minmax", "percentile", "mse", "kl")
+HIST_BINS = 2048
+KL_LEVELS = 128  # quantized levels of |x| for int8 (TensorRT uses 128)
+MSE_CANDIDATES = 12
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass
+class Stats:
+    """Running statistics of one value."""
+
+    lo: float = math.inf
+    hi: float = -math.inf
+    hist: np.ndarray | None = None  # pass two: histogram (percentile: signed; kl: |x|)
+    errs: np.ndarray | None = None  # pass two (mse): squared error per candidate exponent
+    exps: list[int] = field(default_factory=list)  # mse candidates
+    nonfinite: bool = False  # an inf or NaN was seen
+
+    def update_minmax(self, x: np.ndarray) -> None:
+        if x.size:
+            lo, hi = float(np.min(x)), float(np.max(x))
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                self.nonfinite = True
+                return
+            self.lo = min(self.lo, lo)
+            self.hi = max(self.hi, hi)
+
+    @property
+    def amax(self) -> float:
+        return max(abs(self.lo), abs(self.hi))
+
+
+def _bin_counts(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Counts of `x` in HIST_BINS equal bins over [lo, hi] (values at hi go to the last bin)."""
+    x = np.asarray(x, np.float64).reshape(-1)
+    if hi <= lo:
+        return np.bincount(np.zeros(x.size, np.int64), minlength=HIST_BINS)
+    idx = np.floor((x - lo) * (HIST_BINS / (hi - lo)))
+    idx = np.clip(idx, 0, HIST_BINS - 1).astype(np.int64)
+    return np.bincount(idx, minlength=HIST_BINS)
+
+
+def percentile_range(st: Stats, pct: float) -> tuple[float, float]:
+    """The (100 - pct) and pct percentiles from the signed histogram over [st.lo, st.hi]."""
+    assert st.hist is not None
+    total = float(st.hist.sum())
+    if st.hi <= st.lo or total == 0:
+        return st.lo, st.hi
+    edges = np.linspace(st.lo, st.hi, HIST_BINS + 1)
+    cum = np.concatenate([[0.0], np.cumsum(st.hist, dtype=np.float64)])
+
+    def quantile(p: float) -> float:
+        target = p * total
+        i = int(np.searchsorted(cum, target, side="left"))
+        i = min(max(i, 1), HIST_BINS)
+        c0, c1 = cum[i - 1], cum[i]
+        frac = 0.0 if c1 == c0 else (target - c0) / (c1 - c0)
+        return float(edges[i - 1] + frac * (edges[i] - edges[i - 1]))
+
+    p = pct / 100.0
+    lo, hi = quantile(1.0 - p), quantile(p)
+    # Clipping a side towards zero gains nothing on a symmetric grid: keep it exact.
+    lo = st.lo if st.lo >= 0 else min(lo, 0.0)
+    hi = st.hi if st.hi <= 0 else max(hi, 0.0)
+    return lo, hi
+
+
+def kl_threshold(hist: np.ndarray, amax: float, levels: int = KL_LEVELS) -> float:
+    """TensorRT entropy calibration on a histogram of |x| over [0, amax]: the threshold T.
+
+    As NVIDIA's pytorch-quantization calibrator: for each candidate i >= `levels` bins, P =
+    bins[:i] with the outliers added to bin i-1, Q = bins[:i] merged into `levels` groups and
+    spread back evenly over each group's non-empty bins; a candidate where Q is 0 and P is
+    not has infinite divergence. Among (near-)equal minima the widest threshold wins: a
+    discrete distribution (input pixels k/16) is represented exactly by many candidates and
+    should not be clipped.
+    """
+    nbins = hist.size
+    if amax <= 0 or hist.sum() == 0:
+        return amax
+    hist = hist.astype(np.float64)
+    hist[0] = hist[1]  # as NVIDIA's calibrator: the spike of exact zeros (ReLU) would dominate
+    width = amax / nbins
+    tail = np.concatenate([np.cumsum(hist[::-1])[::-1], [0.0]])  # tail[i] = sum(hist[i:])
+    cands, kls = [], []
+    for i in range(levels, nbins + 1):
+        ref = hist[:i].copy()
+        ref[i - 1] += tail[i]
+        sliced = hist[:i]
+        nonzero = sliced != 0
+        group = (np.arange(i) * levels) // i
+        qsum = np.bincount(group, weights=sliced, minlength=levels)
+        qcnt = np.bincount(group, weights=nonzero.astype(np.float64), minlength=levels)
+        expanded = np.where(nonzero, qsum[group] / np.maximum(qcnt[group], 1.0), 0.0)
+        ps, qs = ref.sum(), expanded.sum()
+        if ps == 0 or qs == 0:
+            continue
+        p, qd = ref / ps, expanded / qs
+        mask = p > 0
+        if np.any(qd[mask] == 0):
+            continue  # infinite divergence
+        cands.append(i)
+        kls.append(float(np.sum(p[mask] * np.log(p[mask] / qd[mask]))))
+    if not cands:
+        return amax
+    kl = np.asarray(kls)
+    best = float(kl.min())
+    i = max(c for c, k in zip(cands, kl) if k <= best + 1e-9 * max(abs(best), 1e-3))
+    return i * width
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _input_names(f: func.FuncOp) -> list[str]:
+    names = [f"arg{i}" for i in range(len(f.args))]
+    attr = f.attributes.get("input_names")
+    if isinstance(attr, ArrayAttr) and len(attr.data) == len(names):
+        return [a.data if isinstance(a, StringAttr) else n for a, n in zip(attr.data, names)]
+    arg_attrs = f.arg_attrs.data if f.arg_attrs is not None else ()
+    for i, arg in enumerate(f.args):
+        d = arg_attrs[i] if i < len(arg_attrs) else None
+        if isinstance(d, DictionaryAttr):
+            for key in ("onnx.name", "name"):
+                v = d.data.get(key)
+                if isinstance(v, StringAttr):
+                    names[i] = v.data
+                    break
+            else:
+                if arg.name_hint:
+                    names[i] = arg.name_hint
+        elif arg.name_hint:
+            names[i] = arg.name_hint
+    return names
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _expected(t: TensorType) -> tuple[str | int, ...]:
+    shape = tuple(t.get_shape())
+    return ("N", *shape[1:]) if shape and shape[0] == 1 else ("N", *shape)
+
+
+def _load_arrays(path: str, names: list[str]) -> list[tuple[str, np.ndarray]]:
+    """(label, array) per input, in argument order."""
+    p = Path(path)
+    if not p.exists():
+        raise PassFailedException(f"calibrate: calibration data '{path}' not found")
+    try:
+        if p.is_dir():
+            out = []
+            for n in names:
+                fp = p / f"{n}.npy"
+                if not fp.exists():
+                    raise PassFailedException(
+                        f"calibrate: calibration directory '{path}' has no '{n}.npy' for input '{n}' "
+                        f"(expected files: {', '.join(x + '.npy' for x in names)})")
+                out.append((f"{path}/{n}.npy", np.load(fp, allow_pickle=False)))
+            return out
+        if p.suffix == ".npz":
+            with np.load(p, allow_pickle=False) as z:
+                keys = list(z.keys())
+                if len(names) == 1 and len(keys) == 1:
+                    return [(f"{path}['{keys[0]}']", z[keys[0]])]
+                missing = [n for n in names if n not in keys]
+                if missing:
+                    raise PassFailedException(
+                        f"calibrate: calibration data '{path}' has arrays {keys} but the model's inputs "
+                        f"are {names} (missing {missing})")
+                return [(f"{path}['{n}']", z[n]) for n in names]
+        arr = np.load(p, allow_pickle=False)
+    except PassFailedException:
+        raise
+    except Exception as e:  # noqa: BLE001 - numpy raises many kinds for bad files
+        raise PassFailedException(f"calibrate: cannot read calibration data '{path}': {e}") from None
+    if not isinstance(arr, np.ndarray):
+        raise PassFailedException(f"calibrate: calibration data '{path}' is not a single array")
+    if len(names) != 1:
+        raise PassFailedException(
+            f"calibrate: the model has {len(names)} inputs ({', '.join(names)}): give an .npz keyed by "
+            f"input name or a directory of NAME.npy files, not the single array '{path}'")
+    return [(path, arr)]
+
+
+def load_calibration_data(path: str, f: func.FuncOp, max_samples: int | None) -> list[np.ndarray]:
+    """The calibration samples, one float32 array per argument of `f`, checked against its signature."""
+    names = _input_names(f)
+    arrays = _load_arrays(path, names)
+    out, count = [], None
+    for (label, arr), name, arg in zip(arrays, names, f.args):
+        t = arg.type
+        if not isinstance(t, TensorType):
+            raise PassFailedException(f"calibrate: input '{name}' is not a tensor ({t})")
+        want = _expected(t)
+        need = f"input '{name}' needs {_shape_text(want)} float32"
+        if arr.dtype.kind != "f":
+            raise PassFailedException(
+                f"calibrate: calibration data '{label}' has dtype {arr.dtype} but {need}")
+        if arr.ndim != len(want) or tuple(arr.shape[1:]) != tuple(want[1:]):
+            raise PassFailedException(
+                f"calibrate: calibration data '{label}' has shape {_shape_text(arr.shape)} but {need}")
+        if max_samples is not None:
+            arr = arr[:max_samples]
+        if arr.shape[0] == 0:
+            raise PassFailedException(f"calibrate: calibration data '{label}' has no samples")
+        if count is not None and arr.shape[0] != count:
+            raise PassFailedException(
+                f"calibrate: calibration data '{label}' has {arr.shape[0]} samples, the first input {count}")
+        count = arr.shape[0]
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        if not np.all(np.isfinite(arr)):
+            raise PassFailedException(f"calibrate: calibration data '{label}' contains NaN or inf")
+        out.append(arr)
+    return out
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """Progress lines on stderr after the first second (tty, or QCOMP_PROGRESS=1 only)."""
+
+    def __init__(self, total: int, passes: int):
+        self.enabled = sys.stderr.isatty() or os.environ.get("QCOMP_PROGRESS") == "1"
+        self.tty = sys.stderr.isatty()
+        self.total, self.passes = total, passes
+        self.start = self.last = time.monotonic()
+        self.printed = False
+
+    def update(self, pass_no: int, done: int) -> None:
+        now = time.monotonic()
+        every = 0.5 if self.tty else 2.0  # a log file gets fewer lines than a terminal
+        if not self.enabled or now - self.start < 1.0 or (now - self.last < every and done < self.total):
+            return
+        self.last = now
+        msg = (f"calibrate: pass {pass_no}/{self.passes}: {done}/{self.total} samples "
+               f"({now - self.start:.1f} s)")
+        print(("\r" + msg) if self.tty else msg, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+        self.printed = True
+
+    def close(self) -> None:
+        if self.printed and self.tty:
+            print(file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- the pass
+
+
+def _find_function(module: ModuleOp) -> func.FuncOp:
+    funcs = [o for o in module.ops if isinstance(o, func.FuncOp) and not o.is_declaration]
+    for f in funcs:
+        if f.sym_name.data == "main":
+            return f
+    if len(funcs) == 1:
+        return funcs[0]
+    raise PassFailedException(
+        f"calibrate: expected a function @main or a single function, found {[f.sym_name.data for f in funcs]}")
+
+
+def _is_float(v: np.ndarray) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.kind == "f"
+
+
+def _calibrated(op: Operation) -> bool:
+    """Ops whose result gets a `range`: everything but constants, with one float tensor result."""
+    if isinstance(op, q.ConstantOp | arith.ConstantOp | func.ReturnOp) or len(op.results) != 1:
+        return False
+    return isinstance(op.results[0].type, TensorType)
+
+
+def _range_attr(lo: float, hi: float) -> DenseArrayBase:
+    return DenseArrayBase.from_list(f64, [float(lo), float(hi)])
+
+
+@register_pass
+@dataclass(frozen=True)
+class CalibratePass(ModulePass):
+    """Run the float model on calibration data and record `range` on every activation."""
+
+    name = "calibrate"
+
+    data: str = ""
+    """.npy (samples on the batch axis), .npz keyed by input name, or a directory of NAME.npy."""
+    method: str = "minmax"
+    """minmax | percentile | mse | kl"""
+    percentile: float = 99.99
+    batch_size: int = 64
+    max_samples: int | None = None
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.method not in METHODS:
+            raise PassFailedException(f"calibrate: method='{self.method}' must be one of {', '.join(METHODS)}")
+        if not self.data:
+            raise PassFailedException("calibrate: the `data` option (calibration .npy/.npz) is required")
+        if not 50.0 < self.percentile <= 100.0:
+            raise PassFailedException(f"calibrate: percentile={self.percentile} must be in (50, 100]")
+        if self.batch_size < 1 or (self.max_samples is not None and self.max_samples < 1):
+            raise PassFailedException("calibrate: batch-size and max-samples must be positive")
+        f = _find_function(op)
+        inputs = load_calibration_data(self.data, f, self.max_samples)
+        from qcomp.executors.quant import QuantExecutor  # lazy: keeps qcomp-opt start-up fast
+
+        try:
+            ex = QuantExecutor(op, f.sym_name.data, chunk_size=self.batch_size)
+        except QcompError as e:
+            raise PassFailedException(f"calibrate: {e}") from None
+        ops = [o for o in f.body.walk() if _calibrated(o)]
+        arg_stats = [Stats() for _ in f.args]
+        op_stats: dict[Operation, Stats] = {o: Stats() for o in ops}
+        two_pass = self.method != "minmax"
+        progress = Progress(inputs[0].shape[0], 2 if two_pass else 1)
+
+        def each(o: Operation | None, results: list[np.ndarray], fn) -> None:
+            if o is None:
+                for st, v in zip(arg_stats, results):
+                    fn(st, v)
+            elif o in op_stats and results and _is_float(results[0]):
+                fn(op_stats[o], results[0])
+
+        bits = target_of(op).activation_bits
+        self._run(ex, inputs, progress, 1, lambda o, r: each(o, r, Stats.update_minmax))
+        if two_pass:
+            for st in [*arg_stats, *op_stats.values()]:
+                self._prepare(st, bits)
+            self._run(ex, inputs, progress, 2, lambda o, r: each(o, r, lambda st, v: self._accumulate(st, v, bits)))
+        progress.close()
+
+        ranges = []
+        for i, st in enumerate(arg_stats):
+            if st.lo > st.hi:
+                raise PassFailedException(f"calibrate: argument {i} of @{f.sym_name.data} produced no values")
+            ranges.append(_range_attr(*self._finish(st, bits)))
+        f.attributes["arg_ranges"] = ArrayAttr(ranges)
+        for o, st in op_stats.items():
+            if st.nonfinite:
+                raise PassFailedException(
+                    f"calibrate: {o.name} '{q.node_of(o)}' produced inf or NaN on the calibration data")
+            if st.lo > st.hi:  # not a float value (shape math…) or never produced
+                continue
+            o.attributes["range"] = _range_attr(*self._finish(st, bits))
+
+    # ---- passes over the data
+
+    def _run(self, ex, inputs: list[np.ndarray], progress: Progress, pass_no: int, observer) -> None:
+        n = inputs[0].shape[0]
+        for start in range(0, n, self.batch_size):
+            batch = [x[start : start + self.batch_size] for x in inputs]
+            try:
+                ex.run(batch, batched=True, observer=observer)
+            except QcompError as e:
+                raise PassFailedException(f"calibrate: {e}") from None
+            progress.update(pass_no, min(start + self.batch_size, n))
+
+    def _prepare(self, st: Stats, bits: int) -> None:
+        if st.lo > st.hi:
+            return
+        if self.method == "percentile":
+            st.hist = np.zeros(HIST_BINS, np.int64)
+        elif self.method == "kl":
+            st.hist = np.zeros(HIST_BINS, np.int64)
+        elif self.method == "mse":
+            e_max = range_exponent(st.lo, st.hi, bits)
+            st.exps = [e_max - k for k in range(MSE_CANDIDATES)]
+            st.errs = np.zeros(len(st.exps), np.float64)
+
+    def _accumulate(self, st: Stats, x: np.ndarray, bits: int) -> None:
+        if self.method == "percentile" and st.hist is not None:
+            st.hist += _bin_counts(x, st.lo, st.hi)
+        elif self.method == "kl" and st.hist is not None:
+            st.hist += _bin_counts(np.abs(x), 0.0, st.amax)
+        elif self.method == "mse" and st.errs is not None:
+            v = np.asarray(x, np.float64).reshape(-1)
+            for k, e in enumerate(st.exps):
+                st.errs[k] += float(np.sum((np.ldexp(quantize_to(v, e, bits), e) - v) ** 2))
+
+    def _finish(self, st: Stats, bits: int) -> tuple[float, float]:
+        if self.method == "minmax":
+            return st.lo, st.hi
+        if self.method == "percentile":
+            return percentile_range(st, self.percentile) if st.hist is not None else (st.lo, st.hi)
+        if self.method == "kl":
+            if st.hist is None:
+                return st.lo, st.hi
+            t = kl_threshold(st.hist, st.amax)
+            return max(st.lo, -t), min(st.hi, t)
+        if st.errs is None or not st.exps:
+            return st.lo, st.hi
+        e = st.exps[int(np.argmin(st.errs))]  # first minimum: the widest range among ties
+        qmin, qmax = storage_bounds(bits)
+        return max(st.lo, math.ldexp(qmin, e)), min(st.hi, math.ldexp(qmax, e))

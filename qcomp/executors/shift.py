@@ -1,0 +1,584 @@
+"""The integer executor of the `shift` dialect: the bit-exact golden model of the generated C.
+
+    ex = ShiftExecutor(module)                      # @main (or the only func); built once
+    (logits,) = ex.run([q])                         # q: int8 (N, 1, 8, 8) for tensor<1x1x8x8x!quant.pot<i8, e>>
+    q = quantize_input(x_float, pot)                # round half up, saturate
+    x = dequantize(q, pot)                          # q * 2^e
+
+Every op computes exactly what its docstring in `qcomp.dialects.shift` says. Integer dot
+products are summed in float64 BLAS (int8 x int8 products summed exactly while
+|sum| < 2^53, checked from the storage widths; wider cases fall back to int64 matmul), then
+converted to int64 for the bias, rounding shifts and clamps. Accumulators must fit the
+target's `accumulator_bits` (int32 by default, read from the module's `qcomp.target`): a
+value outside raises `AccumulatorOverflowError` naming the op's ONNX node, because the C
+code would compute something else. Values are the storage integers (int8, uint8, int16,
+int32 arrays); inputs must already be integers in the storage range.
+
+Batching, chunking, the observer protocol and the per-sample fallback are those of
+`qcomp.executors.base` (shared with the quant executor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, TensorType
+from xdsl.ir import Attribute, Operation
+
+from qcomp.dialects import shift as sh
+from qcomp.dialects.constants import dense_to_numpy, element_dtype
+from qcomp.dialects.quant import PotType, window_out
+from qcomp.errors import InputDataError
+from qcomp.executors.base import (
+    DEFAULT_CHUNK,
+    ExecutionError,
+    Executor,
+    KernelTable,
+    Observer,
+    first_operand,
+    leading_axis,
+    op_label,
+    reshape_like,
+)
+
+KERNELS = KernelTable()
+I64 = np.int64
+# im2col buffers above this size are built and multiplied a few samples at a time.
+IM2COL_BYTES = 64 << 20
+
+
+class AccumulatorOverflowError(ExecutionError):
+    """An accumulator left the target's accumulator range: the C code would not match."""
+
+
+# --------------------------------------------------------------------------- integer primitives
+
+
+def rshift(x: np.ndarray, s: int | np.ndarray) -> np.ndarray:
+    """The rounding shift of the shift dialect, on int64: round half up of x / 2^s for s > 0
+    (`(x + (1 << (s - 1))) >> s`, arithmetic shift), `x << -s` for s <= 0.
+
+    `s` is a scalar or an array broadcasting against x (per channel). Left shifts saturate
+    at +-2^62 instead of wrapping, which is exact after any clamp to a narrower range.
+    """
+    x = np.asarray(x, I64)
+    s = np.asarray(s, I64)
+    if s.ndim == 0 and int(s) <= 0:
+        k = int(-s)
+        if k == 0:
+            return x
+        lim = np.int64(1) << np.int64(62 - k)
+        return np.clip(x, -lim, lim - 1) << k
+    pos = np.maximum(s, 0)
+    half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(pos - 1, 0)), 0)
+    out = (x + half) >> pos
+    if np.any(s < 0):
+        k = np.maximum(-s, 0)
+        lim = np.left_shift(np.int64(1), 62 - k)
+        out = np.clip(out, -lim, lim - 1) << k
+    return out
+
+
+def rounded_div(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
+    """Round half up of num / den for den > 0, exactly: floor((2 * num + den) / (2 * den))."""
+    num = np.asarray(num, I64)
+    den = np.asarray(den, I64)
+    return np.floor_divide(2 * num + den, 2 * den)
+
+
+def rounded_scaled_div(num: np.ndarray, den: np.ndarray | int, s: int) -> np.ndarray:
+    """Round half up of num / (den * 2^s): the single rounding of avgpool / softmax."""
+    num = np.asarray(num, I64)
+    den = np.asarray(den, I64)
+    if s >= 0:
+        return rounded_div(num, den << s)
+    return rounded_div(num << -s, den)
+
+
+def storage_dtype(t: Attribute) -> np.dtype:
+    """The numpy dtype of a tensor type's storage integers (pot or plain integer)."""
+    st = sh.storage_type(t)
+    if st is None:
+        raise ExecutionError(f"{t} is not an integer or !quant.pot tensor")
+    return element_dtype(st)
+
+
+def _range(t: Attribute) -> tuple[int, int]:
+    """[qmin, qmax] of a tensor type's storage."""
+    st = sh.storage_type(t)
+    assert st is not None
+    return sh.int_range(st)
+
+
+def _saturate(x: np.ndarray, t: Attribute, lo: int | None = None, hi: int | None = None) -> np.ndarray:
+    """Clamp int64 `x` to [lo, hi] (default: the storage range of `t`) and cast to its storage dtype."""
+    qmin, qmax = _range(t)
+    lo = qmin if lo is None else lo
+    hi = qmax if hi is None else hi
+    return np.clip(x, lo, hi).astype(storage_dtype(t))
+
+
+def _acc_limits(op: Operation) -> tuple[int, int]:
+    """[min, max] of the target accumulator (`qcomp.target` accumulator_bits, default 32)."""
+    bits = 32
+    top = op
+    while top.parent_op() is not None:
+        top = top.parent_op()  # type: ignore[assignment]
+    if isinstance(top, ModuleOp):
+        tgt = top.attributes.get("qcomp.target")
+        if isinstance(tgt, DictionaryAttr):
+            v = tgt.data.get("accumulator_bits")
+            if isinstance(v, IntegerAttr):
+                bits = v.value.data
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def _check_acc(op: Operation, limits: tuple[int, int], x: np.ndarray, what: str = "accumulator") -> None:
+    """Raise AccumulatorOverflowError when `x` leaves the accumulator range (the C code would differ)."""
+    if x.size == 0:
+        return
+    lo, hi = int(x.min()), int(x.max())
+    if lo < limits[0] or hi > limits[1]:
+        bits = (limits[1] + 1).bit_length()
+        raise AccumulatorOverflowError(
+            f"{op_label(op)}: {what} reaches [{lo}, {hi}], outside the {bits}-bit accumulator "
+            f"[{limits[0]}, {limits[1]}]")
+
+
+def _max_abs(t: Attribute) -> int:
+    """The largest magnitude a storage integer of `t` can have."""
+    lo, hi = _range(t)
+    return max(-lo, hi)
+
+
+def _dot_exact_in_f64(x_type: Attribute, w_type: Attribute, k: int) -> bool:
+    """Whether every sum of k products of these storages is below 2^53 (exact in float64)."""
+    return _max_abs(x_type) * _max_abs(w_type) * k < (1 << 53)
+
+
+def _matmul_exact(a: np.ndarray, b: np.ndarray, f64: bool) -> np.ndarray:
+    """a @ b of integer arrays, exactly, as int64."""
+    if f64:
+        return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(I64)
+    return np.matmul(a.astype(I64), b.astype(I64))
+
+
+# --------------------------------------------------------------------------- window geometry
+
+
+def _geometry(x_shape, k, s, p, d, ceil=False):
+    """Output size, and the bottom/right padding making every window lie inside the array."""
+    h, w = x_shape[2], x_shape[3]
+    oh = window_out(h, k[0], s[0], p[0], p[2], d[0], ceil)
+    ow = window_out(w, k[1], s[1], p[1], p[3], d[1], ceil)
+    need_h = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 if oh > 0 else 0
+    need_w = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 if ow > 0 else 0
+    return oh, ow, max(need_h - h - p[0], 0), max(need_w - w - p[1], 0)
+
+
+def _pad_hw(x: np.ndarray, top: int, left: int, bottom: int, right: int, fill: int) -> np.ndarray:
+    """Pad the two spatial axes of NCHW `x` with `fill`."""
+    if not (top or left or bottom or right):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + top + bottom, w + left + right), fill, x.dtype)
+    out[:, :, top : top + h, left : left + w] = x
+    return out
+
+
+def _taps(xp: np.ndarray, k, s, d, oh: int, ow: int):
+    """Yield (ky, kx, view), view[n, c, i, j] = xp[n, c, i*sh + ky*dh, j*sw + kx*dw]."""
+    for ky in range(k[0]):
+        y0 = ky * d[0]
+        rows = slice(y0, y0 + (oh - 1) * s[0] + 1, s[0])
+        for kx in range(k[1]):
+            x0 = kx * d[1]
+            yield ky, kx, xp[:, :, rows, x0 : x0 + (ow - 1) * s[1] + 1 : s[1]]
+
+
+def _window_counts(out: int, k: int, s: int, lo: int, hi: int) -> np.ndarray:
+    """Per output position, how many of its k taps (padded coordinates) fall in [lo, hi)."""
+    start = np.arange(out) * s
+    return np.maximum(np.minimum(start + k, hi) - np.maximum(start, lo), 0)
+
+
+# --------------------------------------------------------------------------- conv / fc
+
+
+def _int_conv(x: np.ndarray, w: np.ndarray, k, s, p, d, group: int, f64: bool) -> np.ndarray:
+    """The exact integer convolution sum (no bias) as int64 (N, O, OH, OW)."""
+    n, c = x.shape[:2]
+    o, cg = w.shape[:2]
+    oh, ow, extra_h, extra_w = _geometry(x.shape, k, s, p, d)
+    if oh <= 0 or ow <= 0 or n == 0:
+        return np.zeros((n, o, max(oh, 0), max(ow, 0)), I64)
+    work = np.float64 if f64 else I64
+    xp = _pad_hw(x.astype(work), p[0], p[1], min(p[2], extra_h), min(p[3], extra_w), 0)
+    if group > 1 and cg == 1:  # depthwise: sum of per-tap products, int64 (always exact)
+        m = o // group
+        wt = w.astype(I64).reshape(group, m, k[0], k[1])
+        acc = np.zeros((n, group, m, oh, ow), I64)
+        for ky, kx, view in _taps(xp, k, s, d, oh, ow):
+            acc += view.astype(I64)[:, :, None] * wt[None, :, :, ky, kx, None, None]
+        return acc.reshape(n, o, oh, ow)
+    kk = k[0] * k[1]
+    wm = w.astype(work).reshape(group, o // group, cg * kk)
+    acc = np.empty((n, o, oh, ow), I64)
+    step = max(1, IM2COL_BYTES // max(c * kk * oh * ow * 8, 1))
+    for n0 in range(0, n, step):
+        n1 = min(n, n0 + step)
+        cols = np.empty((n1 - n0, c, k[0], k[1], oh, ow), work)
+        for ky, kx, view in _taps(xp[n0:n1], k, s, d, oh, ow):
+            cols[:, :, ky, kx] = view
+        res = np.matmul(wm, cols.reshape(n1 - n0, group, cg * kk, oh * ow))
+        acc[n0:n1] = res.reshape(n1 - n0, o, oh, ow).astype(I64)
+    return acc
+
+
+def _bias_term(b: np.ndarray | None, bias_shifts: Sequence[int]) -> np.ndarray | None:
+    """bias << bias_shift per channel, as int64."""
+    if b is None:
+        return None
+    return np.asarray(b, I64) << np.asarray(bias_shifts, I64)
+
+
+@KERNELS.register(sh.Conv2dOp, batch=first_operand)
+def _conv2d(op: sh.Conv2dOp, batched: bool):
+    """shift.conv2d: exact integer sum (float64 im2col when provably exact), + shifted bias, rshift, clamp."""
+    k = sh.shape(op.weight)[2:]
+    s, p, d, g = op.stride_hw, op.pad_tlbr, op.dilation_hw, op.groups
+    cg = sh.shape(op.weight)[1]
+    f64 = _dot_exact_in_f64(op.input.type, op.weight.type, cg * k[0] * k[1])
+    shifts = np.asarray(op.shifts(), I64).reshape(1, -1, 1, 1)
+    bshifts = op.bias_shifts()
+    lo, hi = op.clamp_bounds()
+    limits = _acc_limits(op)
+    out_t = op.output.type
+
+    def conv(x, w, b=None):
+        acc = _int_conv(x, w, k, s, p, d, g, f64)
+        bias = _bias_term(b, bshifts)
+        if bias is not None:
+            _check_acc(op, limits, bias, "shifted bias")
+            acc += bias.reshape(1, -1, 1, 1)
+        _check_acc(op, limits, acc)
+        return _saturate(rshift(acc, shifts), out_t, lo, hi)
+
+    return conv
+
+
+@KERNELS.register(sh.FcOp, batch=first_operand)
+def _fc(op: sh.FcOp, batched: bool):
+    """shift.fc: exact x @ w.T, + shifted bias, per-channel rshift, clamp."""
+    kdim = sh.shape(op.weight)[1]
+    f64 = _dot_exact_in_f64(op.input.type, op.weight.type, kdim)
+    shifts = np.asarray(op.shifts(), I64)
+    bshifts = op.bias_shifts()
+    lo, hi = op.clamp_bounds()
+    limits = _acc_limits(op)
+    out_t = op.output.type
+
+    def fc(x, w, b=None):
+        acc = _matmul_exact(x, np.asarray(w).T, f64)
+        bias = _bias_term(b, bshifts)
+        if bias is not None:
+            _check_acc(op, limits, bias, "shifted bias")
+            acc += bias
+        _check_acc(op, limits, acc)
+        return _saturate(rshift(acc, shifts), out_t, lo, hi)
+
+    return fc
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+@KERNELS.register(sh.AddOp)
+def _add(op: sh.AddOp, batched: bool):
+    """shift.add: align both inputs by left shifts, add, one rounding shift, clamp."""
+    la, lb = op.align_shifts
+    s = op.shift_amount
+    lo, hi = op.clamp_bounds()
+    limits = _acc_limits(op)
+    out_t = op.output.type
+
+    def add(a, b):
+        ta, tb = np.asarray(a, I64) << la, np.asarray(b, I64) << lb
+        _check_acc(op, limits, ta, "aligned lhs")
+        _check_acc(op, limits, tb, "aligned rhs")
+        acc = ta + tb
+        _check_acc(op, limits, acc)
+        return _saturate(rshift(acc, s), out_t, lo, hi)
+
+    return add
+
+
+@KERNELS.register(sh.MulOp)
+def _mul(op: sh.MulOp, batched: bool):
+    """shift.mul: exact product, rounding shift, clamp."""
+    s = op.shift_amount
+    lo, hi = op.clamp_bounds()
+    limits = _acc_limits(op)
+    out_t = op.output.type
+
+    def mul(a, b):
+        acc = np.asarray(a, I64) * np.asarray(b, I64)
+        _check_acc(op, limits, acc, "product")
+        return _saturate(rshift(acc, s), out_t, lo, hi)
+
+    return mul
+
+
+@KERNELS.register(sh.RequantOp)
+def _requant(op: sh.RequantOp, batched: bool):
+    """shift.requant: rounding shift and clamp."""
+    s = op.shift_amount
+    lo, hi = op.clamp_bounds()
+    out_t = op.output.type
+    return lambda x: _saturate(rshift(x, s), out_t, lo, hi)
+
+
+@KERNELS.register(sh.ClampOp)
+def _clamp(op: sh.ClampOp, batched: bool):
+    """shift.clamp: clamp on one exponent."""
+    lo, hi = op.clamp_bounds()
+    out_t = op.output.type
+    return lambda x: _saturate(np.asarray(x, I64), out_t, lo, hi)
+
+
+@KERNELS.register(sh.LutOp)
+def _lut(op: sh.LutOp, batched: bool):
+    """shift.lut: one table load per element (index q - qmin)."""
+    table = op.table_values().astype(storage_dtype(op.output.type))
+    qmin = _range(op.input.type)[0]
+    return lambda x: table[np.asarray(x, I64) - qmin]
+
+
+def _softmax_batchable(op: sh.SoftmaxOp, dyn: Sequence[bool]) -> bool:
+    """Softmax along the sample axis cannot run on a whole batch."""
+    return op.axis_index != 0 and leading_axis(op, dyn)
+
+
+@KERNELS.register(sh.SoftmaxOp, batch=_softmax_batchable)
+def _softmax(op: sh.SoftmaxOp, batched: bool):
+    """shift.softmax: table of exp(x - max), int sum, one rounding division."""
+    table = op.table_values().astype(I64)
+    axis, s = op.axis_index, op.shift_amount
+    out_t = op.output.type
+
+    def softmax(x):
+        x = np.asarray(x, I64)
+        t = table[x.max(axis=axis, keepdims=True) - x]
+        total = t.sum(axis=axis, keepdims=True)
+        return _saturate(rounded_scaled_div(t, total, s), out_t)
+
+    return softmax
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+@KERNELS.register(sh.MaxPoolOp)
+def _maxpool(op: sh.MaxPoolOp, batched: bool):
+    """shift.maxpool: max over the window taps."""
+    k, s, p, d, c = op.kernel_hw, op.stride_hw, op.pad_tlbr, op.dilation_hw, op.ceil
+    qmin = _range(op.input.type)[0]
+
+    def maxpool(x):
+        oh, ow, extra_h, extra_w = _geometry(x.shape, k, s, p, d, c)
+        # Padding with qmin never changes a max: every window holds at least one input.
+        xp = _pad_hw(x, p[0], p[1], extra_h, extra_w, qmin)
+        out = None
+        for _, _, view in _taps(xp, k, s, d, oh, ow):
+            out = view.copy() if out is None else np.maximum(out, view, out=out)
+        return out
+
+    return maxpool
+
+
+@KERNELS.register(sh.AvgPoolOp)
+def _avgpool(op: sh.AvgPoolOp, batched: bool):
+    """shift.avgpool: exact window sums, per-window counts, one rounding division."""
+    k, s, p, c, inc = op.kernel_hw, op.stride_hw, op.pad_tlbr, op.ceil, op.include_pad
+    shift = op.shift_amount
+    limits = _acc_limits(op)
+    out_t = op.output.type
+    d = (1, 1)
+
+    def avgpool(x):
+        n, ch, h, w = x.shape
+        oh, ow, extra_h, extra_w = _geometry(x.shape, k, s, p, d, c)
+        xp = _pad_hw(np.asarray(x, I64), p[0], p[1], extra_h, extra_w, 0)
+        total = np.zeros((n, ch, oh, ow), I64)
+        for _, _, view in _taps(xp, k, s, d, oh, ow):
+            total += view
+        if inc:
+            rows = _window_counts(oh, k[0], s[0], 0, h + p[0] + p[2])
+            cols = _window_counts(ow, k[1], s[1], 0, w + p[1] + p[3])
+        else:
+            rows = _window_counts(oh, k[0], s[0], p[0], p[0] + h)
+            cols = _window_counts(ow, k[1], s[1], p[1], p[1] + w)
+        count = (rows[:, None] * cols[None, :]).astype(I64)
+        _check_acc(op, limits, total, "window sum")
+        return _saturate(rounded_scaled_div(total, count, shift), out_t)
+
+    return avgpool
+
+
+@KERNELS.register(sh.GlobalAvgPoolOp)
+def _global_avgpool(op: sh.GlobalAvgPoolOp, batched: bool):
+    """shift.global_avgpool: exact sum over the spatial axes, one rounding division."""
+    shift = op.shift_amount
+    limits = _acc_limits(op)
+    out_t = op.output.type
+
+    def gap(x):
+        axes = tuple(range(2, x.ndim))
+        total = np.asarray(x, I64).sum(axis=axes, keepdims=True)
+        count = int(np.prod(x.shape[2:]))
+        _check_acc(op, limits, total, "sum")
+        return _saturate(rounded_scaled_div(total, count, shift), out_t)
+
+    return gap
+
+
+# --------------------------------------------------------------------------- data movement
+
+
+@KERNELS.register(sh.ConcatOp)
+def _concat(op: sh.ConcatOp, batched: bool):
+    """shift.concat: requantize each input, then concatenate."""
+    axis = op.axis_index
+    shifts = op.shift_list()
+    out_t = op.output.type
+
+    def concat(*xs):
+        parts = [_saturate(rshift(x, sft), out_t) for x, sft in zip(xs, shifts)]
+        if batched:  # static inputs have a leading 1: repeat them for every sample
+            n = max(x.shape[0] for x in parts)
+            parts = [np.broadcast_to(x, (n, *x.shape[1:])) for x in parts]
+        return np.concatenate(parts, axis=axis)
+
+    return concat
+
+
+@KERNELS.register(sh.ReshapeOp, batch=reshape_like)
+def _reshape(op: sh.ReshapeOp, batched: bool):
+    """shift.reshape: a view; batched values keep their sample axis."""
+    out = sh.shape(op.output)
+    if batched:
+        return lambda x: x.reshape((x.shape[0], *out[1:]))
+    return lambda x: x.reshape(out)
+
+
+def _transpose_batchable(op: sh.TransposeOp, dyn: Sequence[bool]) -> bool:
+    """A whole batch only when the leading axis stays in place."""
+    return op.permutation[0] == 0 and leading_axis(op, dyn)
+
+
+@KERNELS.register(sh.TransposeOp, batch=_transpose_batchable)
+def _transpose(op: sh.TransposeOp, batched: bool):
+    """shift.transpose: a contiguous permuted copy."""
+    perm = op.permutation
+    return lambda x: np.ascontiguousarray(np.transpose(x, perm))
+
+
+@KERNELS.register(sh.PadOp)
+def _pad(op: sh.PadOp, batched: bool):
+    """shift.pad: constant padding with the integer `fill`."""
+    p, fill = op.pad_list, op.fill_value
+    r = len(p) // 2
+    widths = [(p[i], p[i + r]) for i in range(r)]
+    return lambda x: np.pad(x, widths, mode="constant", constant_values=np.asarray(fill, x.dtype))
+
+
+# --------------------------------------------------------------------------- executor
+
+
+class ShiftExecutor(Executor):
+    """Bit-exact integer executor of a shift-dialect function (see the module docstring)."""
+
+    kernels = KERNELS
+
+    def __init__(self, module: ModuleOp, func_name: str | None = None, chunk_size: int = DEFAULT_CHUNK):
+        super().__init__(module, func_name, chunk_size)
+
+    def constant_value(self, op: Operation) -> np.ndarray | None:
+        if isinstance(op, sh.ConstantOp):
+            return dense_to_numpy(op.value).astype(storage_dtype(op.output.type))
+        return None
+
+    def input_dtype(self, t: Attribute) -> np.dtype:
+        return storage_dtype(t)
+
+    def run(self, inputs: Sequence[np.ndarray], batched: bool = True,
+            observer: Observer | None = None) -> list[np.ndarray]:
+        """Run on integer `inputs` (storage integers; see `quantize_input`); returns storage integers."""
+        for i, (x, a) in enumerate(zip(inputs, self.args)):
+            x = np.asarray(x)
+            if x.dtype.kind not in "iub":
+                raise InputDataError(f"input {i}: the shift executor takes integers (use quantize_input), "
+                                     f"got {x.dtype}")
+            lo, hi = _range(a.type)
+            if x.size and (int(x.min()) < lo or int(x.max()) > hi):
+                raise InputDataError(f"input {i}: values [{int(x.min())}, {int(x.max())}] exceed the "
+                                     f"storage range [{lo}, {hi}] of {a.type}")
+        return super().run(inputs, batched, observer)
+
+
+def run_module(module: ModuleOp, inputs: Sequence[np.ndarray], batched: bool = True,
+               observer: Observer | None = None) -> list[np.ndarray]:
+    """Build a `ShiftExecutor` for `module` and run it once on `inputs`."""
+    return ShiftExecutor(module).run(inputs, batched=batched, observer=observer)
+
+
+# --------------------------------------------------------------------------- (de)quantization
+
+
+def _pot(t: Attribute | PotType) -> PotType:
+    """The PotType of `t` (a PotType or a tensor type with one)."""
+    if isinstance(t, PotType):
+        return t
+    if isinstance(t, TensorType) and isinstance(t.element_type, PotType):
+        return t.element_type
+    raise ValueError(f"{t} is not a !quant.pot type or tensor")
+
+
+def _exponents(pot: PotType, ndim: int, axis: int | None) -> np.ndarray:
+    """The exponent(s) of `pot` shaped to broadcast against an `ndim`-D array."""
+    if not pot.per_axis:
+        return np.asarray(pot.exp, I64)
+    ax = pot.axis.data if axis is None else axis
+    shape = [1] * ndim
+    shape[ax] = len(pot.exps)
+    return np.asarray(pot.exps, I64).reshape(shape)
+
+
+def quantize_input(x: np.ndarray, pot: PotType | Attribute, axis: int | None = None) -> np.ndarray:
+    """Storage integers for float `x` on `pot`'s grid: clip(floor(x * 2^-e + 0.5), qmin, qmax).
+
+    Exact for any float input: scaling by 2^-e is exact in float64 and the half-up step is
+    `floor(v) + (v - floor(v) >= 0.5)`, which has no rounding error. `pot` is a PotType or
+    a tensor type with one; per-axis types use `axis` (default the type's own axis).
+    """
+    p = _pot(pot)
+    v = np.ldexp(np.asarray(x, np.float64), -_exponents(p, np.ndim(x), axis))
+    r = np.floor(v)
+    r += (v - r) >= 0.5
+    st = p.storage
+    return np.clip(r, p.qmin, p.qmax).astype(element_dtype(st))
+
+
+def dequantize(q: np.ndarray, pot: PotType | Attribute, axis: int | None = None,
+               dtype=np.float32) -> np.ndarray:
+    """Real values q * 2^e of storage integers `q` (float32 by default; exact for 8-bit q)."""
+    p = _pot(pot)
+    q = np.asarray(q)
+    return np.ldexp(q.astype(np.float64), _exponents(p, q.ndim, axis)).astype(dtype)
+
+
+__all__ = [
+    "AccumulatorOverflowError", "ShiftExecutor", "dequantize", "quantize_input", "rounded_div",
+    "rounded_scaled_div", "rshift", "run_module", "storage_dtype",
+]

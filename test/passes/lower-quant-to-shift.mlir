@@ -1,0 +1,129 @@
+// RUN: qcomp-opt %s --split-input-file --verify-diagnostics -p lower-quant-to-shift | filecheck %s
+// lower-quant-to-shift: pot-typed quant IR (docs/quantization.md "After pot-scale") to shift ops.
+// Every shift amount is an exponent difference; errors name the op and its ONNX node.
+
+// Conv + fused ReLU6, per-channel weight and bias exponents: shift[o] = e_out - (e_in + e_w[o]),
+// the bias is already on the accumulator grid, ReLU6 becomes clamp [0, round(6 * 2^4)] = [0, 96].
+// CHECK-LABEL: func.func @conv_relu6
+// CHECK-NEXT:    %[[W:.*]] = shift.constant {{.*}} -> tensor<2x1x3x3x!quant.pot<i8:0, [-7, -6]>> {node = "conv1.weight"}
+// CHECK-NEXT:    %[[B:.*]] = shift.constant dense<[100, -7]> : tensor<2xi32> -> tensor<2x!quant.pot<i32:0, [-12, -11]>> {node = "conv1.bias"}
+// CHECK-NEXT:    %[[Y:.*]] = shift.conv2d %x, %[[W]], %[[B]] {node = "conv1", shift = array<i64: 8, 7>, bias_shift = array<i64: 0>, clamp = array<i64: 0, 96>, fused = ["relu6"]}
+// CHECK-NEXT:    func.return %[[Y]]
+// CHECK-NOT:     = quant.
+func.func @conv_relu6(%x: tensor<1x1x6x6x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>> {
+  %w = quant.constant dense<[[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], [[[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]]]]> : tensor<2x1x3x3xi8> -> tensor<2x1x3x3x!quant.pot<i8:0, [-7, -6]>> {node = "conv1.weight"}
+  %b = quant.constant dense<[100, -7]> : tensor<2xi32> -> tensor<2x!quant.pot<i32:0, [-12, -11]>> {node = "conv1.bias"}
+  %y = quant.conv2d %x, %w, %b {node = "conv1", act_min = 0.0 : f32, act_max = 6.0 : f32, fused = ["relu6"]} : (tensor<1x1x6x6x!quant.pot<i8, -5>>, tensor<2x1x3x3x!quant.pot<i8:0, [-7, -6]>>, tensor<2x!quant.pot<i32:0, [-12, -11]>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>>
+  func.return %y : tensor<1x2x4x4x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// Add with different exponents: both inputs go to the finer one (-6: rhs << 2), one rounding
+// shift to the output (-5), the fused ReLU as the clamp.
+// CHECK-LABEL: func.func @residual
+// CHECK-NEXT:    %[[S:.*]] = shift.add %a, %b {node = "add", shift = 1 : i64, clamp = array<i64: 0, 127>, align = array<i64: 0, 2>}
+// CHECK-NEXT:    func.return %[[S]]
+func.func @residual(%a: tensor<1x2x4x4x!quant.pot<i8, -6>>, %b: tensor<1x2x4x4x!quant.pot<i8, -4>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %s = quant.add %a, %b {node = "add", act_min = 0.0 : f32} : (tensor<1x2x4x4x!quant.pot<i8, -6>>, tensor<1x2x4x4x!quant.pot<i8, -4>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %s : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+
+// -----
+
+// maxpool keeps its exponent; global average pool rounds once onto its own (-6: shift -1);
+// flatten is a reshape; avgpool with pads (count_include_pad = 0) keeps the exponent.
+// CHECK-LABEL: func.func @pools
+// CHECK-NEXT:    %[[M:.*]] = shift.maxpool %x {node = "pool", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+// CHECK-NEXT:    %[[G:.*]] = shift.global_avgpool %[[M]] {node = "gap", shift = -1 : i64}
+// CHECK-NEXT:    %[[F:.*]] = shift.reshape %[[G]] {node = "flatten"} : (tensor<1x4x1x1x!quant.pot<i8, -6>>) -> tensor<1x4x!quant.pot<i8, -6>>
+// CHECK-NEXT:    %[[A:.*]] = shift.avgpool %x {node = "avg", kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>}
+// CHECK-NEXT:    func.return %[[F]], %[[A]]
+func.func @pools(%x: tensor<1x4x4x4x!quant.pot<i8, -5>>) -> (tensor<1x4x!quant.pot<i8, -6>>, tensor<1x4x4x4x!quant.pot<i8, -5>>) {
+  %m = quant.maxpool %x {node = "pool", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4x!quant.pot<i8, -5>>) -> tensor<1x4x2x2x!quant.pot<i8, -5>>
+  %g = quant.global_avgpool %m {node = "gap"} : (tensor<1x4x2x2x!quant.pot<i8, -5>>) -> tensor<1x4x1x1x!quant.pot<i8, -6>>
+  %f = quant.flatten %g {node = "flatten", axis = 1 : i64} : (tensor<1x4x1x1x!quant.pot<i8, -6>>) -> tensor<1x4x!quant.pot<i8, -6>>
+  %a = quant.avgpool %x {node = "avg", kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x4x!quant.pot<i8, -5>>) -> tensor<1x4x4x4x!quant.pot<i8, -5>>
+  func.return %f, %a : tensor<1x4x!quant.pot<i8, -6>>, tensor<1x4x4x4x!quant.pot<i8, -5>>
+}
+
+// -----
+
+// Gemm normalised at lowering: B [K, N] becomes the [N, K] weights (per-channel axis 1 -> 0),
+// alpha = 2^-1 lowers the weight exponents by one, beta = 2^1 raises the bias exponents by one.
+// CHECK-LABEL: func.func @gemm
+// CHECK-NEXT:    %[[W:.*]] = shift.constant dense<{{\[\[}}1, 4, 7, 10], [2, 5, 8, 11], [3, 6, 9, 12]]> : tensor<3x4xi8> -> tensor<3x4x!quant.pot<i8:0, [-8, -7, -8]>> {node = "fc.weight"}
+// CHECK-NEXT:    %[[C:.*]] = shift.constant dense<[5, 6, 7]> : tensor<3xi32> -> tensor<3x!quant.pot<i32:0, [-10, -9, -10]>> {node = "fc.bias"}
+// CHECK-NEXT:    %[[Y:.*]] = shift.fc %a, %[[W]], %[[C]] {node = "fc", shift = array<i64: 9, 8, 9>, bias_shift = array<i64: 2>}
+// CHECK-NEXT:    func.return %[[Y]]
+func.func @gemm(%a: tensor<1x4x!quant.pot<i8, -4>>) -> tensor<1x3x!quant.pot<i8, -3>> {
+  %w = quant.constant dense<[[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]> : tensor<4x3xi8> -> tensor<4x3x!quant.pot<i8:1, [-7, -6, -7]>> {node = "fc.weight"}
+  %c = quant.constant dense<[5, 6, 7]> : tensor<3xi32> -> tensor<3x!quant.pot<i32:0, [-11, -10, -11]>> {node = "fc.bias"}
+  %y = quant.gemm %a, %w, %c {node = "fc", alpha = 0.5 : f32, beta = 2.0 : f32} : (tensor<1x4x!quant.pot<i8, -4>>, tensor<4x3x!quant.pot<i8:1, [-7, -6, -7]>>, tensor<3x!quant.pot<i32:0, [-11, -10, -11]>>) -> tensor<1x3x!quant.pot<i8, -3>>
+  func.return %y : tensor<1x3x!quant.pot<i8, -3>>
+}
+
+// -----
+
+// trans_b = 1 is already [N, K]; a [1, N] C becomes the [N] bias.
+// CHECK-LABEL: func.func @gemm_trans_b
+// CHECK-NEXT:    %[[W:.*]] = shift.constant dense<{{\[\[}}1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi8> -> tensor<2x4x!quant.pot<i8, -7>>
+// CHECK-NEXT:    %[[C:.*]] = shift.constant dense<[5, 6]> : tensor<2xi32> -> tensor<2x!quant.pot<i32, -11>>
+// CHECK-NEXT:    %[[Y:.*]] = shift.fc %a, %[[W]], %[[C]] {node = "fc", shift = array<i64: 8>, clamp = array<i64: 0, 127>, bias_shift = array<i64: 0>}
+func.func @gemm_trans_b(%a: tensor<1x4x!quant.pot<i8, -4>>) -> tensor<1x2x!quant.pot<i8, -3>> {
+  %w = quant.constant dense<[[1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi8> -> tensor<2x4x!quant.pot<i8, -7>> {node = "fc.weight"}
+  %c = quant.constant dense<[[5, 6]]> : tensor<1x2xi32> -> tensor<1x2x!quant.pot<i32, -11>> {node = "fc.bias"}
+  %y = quant.gemm %a, %w, %c {node = "fc", trans_b = 1 : i64, act_min = 0.0 : f32} : (tensor<1x4x!quant.pot<i8, -4>>, tensor<2x4x!quant.pot<i8, -7>>, tensor<1x2x!quant.pot<i32, -11>>) -> tensor<1x2x!quant.pot<i8, -3>>
+  func.return %y : tensor<1x2x!quant.pot<i8, -3>>
+}
+
+// -----
+
+// Clip on one exponent is a clamp; ReLU across exponents a requant with bounds; sigmoid a
+// 256-entry table; softmax (axis -1 normalised to 1) its exponential table.
+// CHECK-LABEL: func.func @unary
+// CHECK-NEXT:    shift.clamp %x {node = "relu6", clamp = array<i64: 0, 96>}
+// CHECK-NEXT:    shift.requant %x {node = "relu", shift = -1 : i64, clamp = array<i64: 0, 127>}
+// CHECK-NEXT:    shift.lut %x {node = "sigmoid", table = dense<"0x{{[0-9A-F]+}}"> : tensor<256xi8>, fn = "sigmoid"}
+// CHECK-NEXT:    shift.softmax %x {node = "softmax", axis = 1 : i64, shift = -7 : i64, table = dense<"0x00000100{{[0-9A-F]+}}"> : tensor<256xi32>}
+func.func @unary(%x: tensor<1x8x!quant.pot<i8, -4>>) -> (tensor<1x8x!quant.pot<i8, -4>>, tensor<1x8x!quant.pot<i8, -5>>, tensor<1x8x!quant.pot<i8, -7>>, tensor<1x8x!quant.pot<i8, -7>>) {
+  %r = quant.clip %x {node = "relu6", min = 0.0 : f32, max = 6.0 : f32} : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>>
+  %q = quant.relu %x {node = "relu"} : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -5>>
+  %s = quant.sigmoid %x {node = "sigmoid"} : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -7>>
+  %p = quant.softmax %x {node = "softmax", axis = -1 : i64} : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -7>>
+  func.return %r, %q, %s, %p : tensor<1x8x!quant.pot<i8, -4>>, tensor<1x8x!quant.pot<i8, -5>>, tensor<1x8x!quant.pot<i8, -7>>, tensor<1x8x!quant.pot<i8, -7>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.sub '/Sub': has no lowering to the shift dialect
+func.func @unsupported(%a: tensor<1x8x!quant.pot<i8, -4>>, %b: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>> {
+  %s = quant.sub %a, %b {node = "/Sub"} : (tensor<1x8x!quant.pot<i8, -4>>, tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>>
+  func.return %s : tensor<1x8x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.sigmoid '/Sigmoid': result 0 is not quantized (tensor<1x8xf32>)
+func.func @float_value(%x: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8xf32> {
+  %s = quant.sigmoid %x {node = "/Sigmoid"} : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8xf32>
+  func.return %s : tensor<1x8xf32>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: @float_argument argument 0 is not quantized (tensor<1x8xf32>)
+func.func @float_argument(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  %s = quant.relu %x {node = "/Relu"} : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  func.return %s : tensor<1x8xf32>
+}
+
+// -----
+
+// alpha = 3 would multiply the weights by 3: 300 does not fit int8, so it is rejected.
+// CHECK: lower-quant-to-shift: quant.gemm 'fc': alpha = 3.0 cannot be folded exactly: 3 * weights leaves i8
+func.func @alpha_not_exact(%a: tensor<1x2x!quant.pot<i8, -4>>) -> tensor<1x2x!quant.pot<i8, -3>> {
+  %w = quant.constant dense<[[100, 2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!quant.pot<i8, -7>> {node = "fc.weight"}
+  %y = quant.gemm %a, %w {node = "fc", alpha = 3.0 : f32} : (tensor<1x2x!quant.pot<i8, -4>>, tensor<2x2x!quant.pot<i8, -7>>) -> tensor<1x2x!quant.pot<i8, -3>>
+  func.return %y : tensor<1x2x!quant.pot<i8, -3>>
+}
