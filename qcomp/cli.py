@@ -118,7 +118,8 @@ def run_passes(args: argparse.Namespace, passes: list, module) -> None:  # type:
         except QcompError:
             raise
         except DiagnosticException as e:
-            raise QcompError(f"pass '{p.name}': {_one_line(e)}") from None
+            msg = _one_line(e)
+            raise QcompError(msg if msg.startswith(f"{p.name}:") else f"pass '{p.name}': {msg}") from None
         if args.print_ir_after_all:
             print(f"// -----// IR after {p.name} //----- //", file=sys.stderr)
             from qcomp.dialects.constants import elided_constants

@@ -16,13 +16,14 @@ node and its op type. `onnx` is imported lazily: qcomp-opt must start fast.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f32, i64
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
@@ -150,6 +151,12 @@ def _tensor(shape: Sequence[int]) -> TensorType:
     return TensorType(f32, [int(d) for d in shape])
 
 
+def _ssa_name(name: str) -> str:
+    """An SSA name hint for an ONNX value name (`input.1` -> `input.1`, `0` -> `v0`)."""
+    clean = re.sub(r"[^A-Za-z0-9_$.]", "_", name)
+    return clean if clean and not clean[0].isdigit() else f"v{clean}"
+
+
 def _normalize(axis: int, rank: int, what: str = "axis") -> int:
     if not -rank <= axis < rank:
         raise ValueError(f"{what} {axis} is out of range for rank {rank}")
@@ -182,7 +189,9 @@ class _Importer:
                 continue
             if inp.type.tensor_type.elem_type != FLOAT32:
                 raise UnsupportedModelError(f"graph input '{inp.name}' is not float32; only float32 inputs are supported")
-            self.values[inp.name] = self.block.insert_arg(_tensor(self.shapes[inp.name]), len(self.block.args))
+            arg = self.block.insert_arg(_tensor(self.shapes[inp.name]), len(self.block.args))
+            arg.name_hint = _ssa_name(inp.name)
+            self.values[inp.name] = arg
         for node in self.graph.node:
             self.node = node
             self.convert(node)
@@ -194,6 +203,11 @@ class _Importer:
         self.block.add_op(func.ReturnOp(*results))
         main = func.FuncOp("main", ([a.type for a in self.block.args], [r.type for r in results]),
                            Region(self.block))
+        # The ONNX names of the graph inputs and outputs, in order (data files and the C
+        # header are keyed by them).
+        main.attributes["input_names"] = ArrayAttr([StringAttr(i.name) for i in self.graph.input
+                                                    if i.name not in self.consts])
+        main.attributes["output_names"] = ArrayAttr([StringAttr(n) for n in self.outputs])
         module = ModuleOp([main])
         try:
             module.verify()
