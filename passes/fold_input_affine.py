@@ -102,6 +102,8 @@ def affine_chain(x: SSAValue, axis: int) -> AffineChain | None:
         if vec is None:
             return None
         # v = p * u + q
+        p: np.ndarray | float
+        q: np.ndarray | float
         if isinstance(op, quant.MulOp):
             p, q = vec, 0.0
         elif isinstance(op, quant.AddOp):
@@ -196,7 +198,7 @@ class FoldInputAffineIntoGemm(RewritePattern):
         scaled = kn * chain.a[:, None]
         node = quant.node_of(op)
         new_b = quant.replacement_constant(scaled.T if op.tb else scaled, op.b, bmat.dtype, f"{node}.weight")
-        consts, c, dropped = [new_b], op.c, ()
+        consts, c, dropped = [new_b], op.c, tuple[str, ...]()
         if np.any(chain.b != 0):
             c0 = op.beta_value * np.asarray(quant.float_constant(op.c), np.float64) if op.c is not None else 0.0
             c64 = c0 + op.alpha_value * (chain.b @ kn)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeAlias
 
-from qcomp.dialects import quant
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
@@ -33,9 +33,10 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from qcomp.dialects import quant
 from qcomp.registry import register_pass
 
-Clamp = quant.ReluOp | quant.ClipOp
+Clamp: TypeAlias = quant.ReluOp | quant.ClipOp
 
 
 def _bounds(op: Clamp) -> tuple[float, float]:
