@@ -8,6 +8,9 @@ matmuls: one per sample when the output plane is large, else one for the whole b
 depthwise convolution is a sum of per-tap scaled slices; pooling is separable (a pass
 over the window rows, then one over the columns) on a padded input. `pads` is always
 [top, left, bottom, right]; strides and dilations are [h, w].
+
+The im2col buffer is a per-thread scratch array that grows to the largest need (at most
+about IM2COL_BYTES) and is kept for the next call; kernels never return it.
 """
 
 from __future__ import annotations
