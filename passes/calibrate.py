@@ -27,6 +27,7 @@ Methods (`method`), all per tensor:
     PoT grid*: candidate exponents e = e_max, e_max - 1, ... (e_max = pot-scale's rule
     on [min, max], `MSE_CANDIDATES` of them), threshold qmax * 2^e; for each the total
     squared error sum((fq_e(x) - x)^2) over all calibration values is accumulated exactly
+    (for a tensor of over `MSE_SAMPLE` values per batch, over an evenly strided sample of it)
     during the second pass (rounding *and* clipping error, fq_e = round half up and
     saturate, exactly the target arithmetic). That is what a histogram estimates, without
     the binning error, for a few extra fake-quantizations per value and batch. The range
@@ -80,6 +81,9 @@ from qcomp.target import target_of
 METHODS = ("minmax", "percentile", "mse", "kl")
 HIST_BINS = 2048
 KL_LEVELS = 128  # quantized levels of |x| for int8 (TensorRT uses 128)
+# mse: per batch and tensor, at most this many values (evenly strided) enter the error sums;
+# smaller activations (every committed model's) are summed exactly.
+MSE_SAMPLE = 1 << 18
 MSE_CANDIDATES = 12
 
 # --------------------------------------------------------------------------- statistics
@@ -452,8 +456,11 @@ class CalibratePass(ModulePass):
             st.hist += _bin_counts(np.abs(x), 0.0, st.amax)
         elif self.method == "mse" and st.errs is not None:
             v = np.asarray(x, np.float64).reshape(-1)
+            if v.size > MSE_SAMPLE:  # large tensors: an evenly strided sample estimates the sums
+                v = v[:: -(-v.size // MSE_SAMPLE)]
             for k, e in enumerate(st.exps):
-                st.errs[k] += float(np.sum((np.ldexp(quantize_to(v, e, bits), e) - v) ** 2))
+                d = np.ldexp(quantize_to(v, e, bits), e) - v
+                st.errs[k] += float(np.dot(d, d))
 
     def _finish(self, st: Stats, bits: int) -> tuple[float, float]:
         if self.method == "minmax":
