@@ -28,7 +28,9 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, Operation
+from xdsl.parser import Parser
+from xdsl.printer import Printer
 
 _NP_TO_ELT: dict[str, Attribute] = {
     "float32": f32,
@@ -131,3 +133,31 @@ def _nested_text(arr: np.ndarray) -> str:
     if arr.ndim == 0:
         return _scalar_text(arr[()])  # type: ignore[arg-type]
     return "[" + ", ".join(_nested_text(a) for a in arr) + "]"
+
+
+def print_constant(op: Operation, value: DenseIntOrFPElementsAttr, printer: Printer) -> None:
+    """Custom syntax shared by `quant.constant` and `shift.constant`:
+    ` dense<...> : <value type> [-> <result type>] [{attrs}]`."""
+    printer.print_string(" " + format_dense(value) + " : ")
+    printer.print_attribute(value.type)
+    if op.results[0].type != value.type:
+        printer.print_string(" -> ")
+        printer.print_attribute(op.results[0].type)
+    extra = {k: v for k, v in op.attributes.items() if k != "value"}
+    if extra:
+        printer.print_string(" ")
+        printer.print_attr_dict(extra)
+
+
+def parse_constant(parser: Parser, op_name: str) -> tuple[DenseIntOrFPElementsAttr, Attribute, dict[str, Attribute]]:
+    """Parse the syntax of `print_constant`: (value, result type, extra attributes)."""
+    ahead = str(parser.lexer.input.content[parser.pos : parser.pos + 16])
+    if ahead.replace(" ", "").startswith("dense<elided"):
+        parser.raise_error("elided constants cannot be parsed back: print the IR with full constants")
+    value = parser.parse_attribute()
+    if not isinstance(value, DenseIntOrFPElementsAttr):
+        parser.raise_error(f"{op_name} expects a dense elements attribute")
+    rtype: Attribute = value.type
+    if parser.parse_optional_punctuation("->") is not None:
+        rtype = parser.parse_type()
+    return value, rtype, dict(parser.parse_optional_attr_dict())

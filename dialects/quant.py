@@ -52,7 +52,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, format_dense
+from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, parse_constant, print_constant
 
 # --------------------------------------------------------------------------- types
 
@@ -291,28 +291,11 @@ class ConstantOp(IRDLOperation):
             raise VerifyException(f"quant.constant '{self.node_name}': value must be stored as {pot.storage}")
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(" " + format_dense(self.value) + " : ")
-        printer.print_attribute(self.value.type)
-        if self.output.type != self.value.type:
-            printer.print_string(" -> ")
-            printer.print_attribute(self.output.type)
-        extra = {k: v for k, v in self.attributes.items() if k != "value"}
-        if extra:
-            printer.print_string(" ")
-            printer.print_attr_dict(extra)
+        print_constant(self, self.value, printer)
 
     @classmethod
     def parse(cls, parser: Parser) -> ConstantOp:
-        ahead = str(parser.lexer.input.content[parser.pos : parser.pos + 16])
-        if ahead.replace(" ", "").startswith("dense<elided"):
-            parser.raise_error("elided constants cannot be parsed back: print the IR with full constants")
-        value = parser.parse_attribute()
-        if not isinstance(value, DenseIntOrFPElementsAttr):
-            parser.raise_error("quant.constant expects a dense elements attribute")
-        rtype: Attribute = value.type
-        if parser.parse_optional_punctuation("->") is not None:
-            rtype = parser.parse_type()
-        attrs = parser.parse_optional_attr_dict()
+        value, rtype, attrs = parse_constant(parser, "quant.constant")
         op = cls(value, rtype)
         op.attributes.update(attrs)
         return op
