@@ -389,3 +389,33 @@ class Executor:
             per.append(self._call(step, step.fn, sample, 0))
         return [np.concatenate(rs, axis=0) if rep else np.stack(rs, axis=0)
                 for rs, rep in zip(zip(*per), step.out_replace)]
+
+
+# --------------------------------------------------------------------------- shared data-movement kernels
+# The quant and shift levels move data identically (floats or integers alike).
+
+
+def reshape_kernel(op: Operation, batched: bool) -> Kernel:
+    """Reshape to the result's static shape; a batched value keeps its sample axis."""
+    out = shape(op.results[0])
+    if batched:
+        return lambda x: x.reshape((x.shape[0], *out[1:]))
+    return lambda x: x.reshape(out)
+
+
+def transpose_batchable(op: Any, dyn: Sequence[bool]) -> bool:
+    """A whole batch only when the leading axis stays in place."""
+    return op.permutation[0] == 0 and leading_axis(op, dyn)
+
+
+def transpose_kernel(op: Any, batched: bool) -> Kernel:
+    """A contiguous permuted copy."""
+    perm = op.permutation
+    return lambda x: np.ascontiguousarray(np.transpose(x, perm))
+
+
+def pad_kernel(pads: Sequence[int], fill: float | int) -> Kernel:
+    """Constant padding: `pads` = [begin_0 .. begin_r-1, end_0 .. end_r-1]."""
+    r = len(pads) // 2
+    widths = [(pads[i], pads[i + r]) for i in range(r)]
+    return lambda x: np.pad(x, widths, mode="constant", constant_values=np.asarray(fill, x.dtype))

@@ -35,8 +35,12 @@ from qcomp.executors.base import (
     first_operand,
     leading_axis,
     leads_with_one,
+    pad_kernel,
+    reshape_kernel,
     reshape_like,
     shape,
+    transpose_batchable,
+    transpose_kernel,
 )
 from qcomp.executors.fake_quant import dequantize, fake_quant
 
@@ -224,30 +228,13 @@ def _concat(op: q.ConcatOp, batched: bool):
     return concat
 
 
-@KERNELS.register(q.ReshapeOp, q.FlattenOp, batch=reshape_like)
-def _reshape(op: Operation, batched: bool):
-    out = shape(op.results[0])
-    if batched:
-        return lambda x: x.reshape((x.shape[0], *out[1:]))
-    return lambda x: x.reshape(out)
-
-
-def _transpose_batchable(op: q.TransposeOp, dyn: Sequence[bool]) -> bool:
-    return op.permutation[0] == 0 and leading_axis(op, dyn)
-
-
-@KERNELS.register(q.TransposeOp, batch=_transpose_batchable)
-def _transpose(op: q.TransposeOp, batched: bool):
-    perm = op.permutation
-    return lambda x: np.ascontiguousarray(np.transpose(x, perm))
+KERNELS.register(q.ReshapeOp, q.FlattenOp, batch=reshape_like)(reshape_kernel)
+KERNELS.register(q.TransposeOp, batch=transpose_batchable)(transpose_kernel)
 
 
 @KERNELS.register(q.PadOp)
 def _pad(op: q.PadOp, batched: bool):
-    p, fill = op.pad_list, op.fill
-    r = len(p) // 2
-    widths = [(p[i], p[i + r]) for i in range(r)]
-    return lambda x: np.pad(x, widths, mode="constant", constant_values=np.asarray(fill, x.dtype))
+    return pad_kernel(op.pad_list, op.fill)
 
 
 # --------------------------------------------------------------------------- executor

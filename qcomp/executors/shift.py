@@ -39,7 +39,11 @@ from qcomp.executors.base import (
     first_operand,
     leading_axis,
     op_label,
+    pad_kernel,
+    reshape_kernel,
     reshape_like,
+    transpose_batchable,
+    transpose_kernel,
 )
 
 KERNELS = KernelTable()
@@ -463,34 +467,14 @@ def _concat(op: sh.ConcatOp, batched: bool):
     return concat
 
 
-@KERNELS.register(sh.ReshapeOp, batch=reshape_like)
-def _reshape(op: sh.ReshapeOp, batched: bool):
-    """shift.reshape: a view; batched values keep their sample axis."""
-    out = sh.shape(op.output)
-    if batched:
-        return lambda x: x.reshape((x.shape[0], *out[1:]))
-    return lambda x: x.reshape(out)
-
-
-def _transpose_batchable(op: sh.TransposeOp, dyn: Sequence[bool]) -> bool:
-    """A whole batch only when the leading axis stays in place."""
-    return op.permutation[0] == 0 and leading_axis(op, dyn)
-
-
-@KERNELS.register(sh.TransposeOp, batch=_transpose_batchable)
-def _transpose(op: sh.TransposeOp, batched: bool):
-    """shift.transpose: a contiguous permuted copy."""
-    perm = op.permutation
-    return lambda x: np.ascontiguousarray(np.transpose(x, perm))
+KERNELS.register(sh.ReshapeOp, batch=reshape_like)(reshape_kernel)
+KERNELS.register(sh.TransposeOp, batch=transpose_batchable)(transpose_kernel)
 
 
 @KERNELS.register(sh.PadOp)
 def _pad(op: sh.PadOp, batched: bool):
     """shift.pad: constant padding with the integer `fill`."""
-    p, fill = op.pad_list, op.fill_value
-    r = len(p) // 2
-    widths = [(p[i], p[i + r]) for i in range(r)]
-    return lambda x: np.pad(x, widths, mode="constant", constant_values=np.asarray(fill, x.dtype))
+    return pad_kernel(op.pad_list, op.fill_value)
 
 
 # --------------------------------------------------------------------------- executor
