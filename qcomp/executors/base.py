@@ -256,8 +256,8 @@ class Executor:
             raise ExecutionError(f"{op_label(op)}: cannot build its kernel: {e}") from e
         if step.static:
             results = self._call(step, step.fn, [static_env[i] for i in ins], 0)
-            for k, v in zip(outs, results):
-                static_env[k] = v
+            for k, value in zip(outs, results):
+                static_env[k] = value
         else:
             dynamic.update(op.results)
         return step
@@ -281,7 +281,8 @@ class Executor:
     # ---- run
 
     @staticmethod
-    def _call(step: Step, fn: Kernel, vals: list[Any], axis_shift: int) -> list[np.ndarray]:
+    def _call(step: Step, fn: Kernel | None, vals: list[Any], axis_shift: int) -> list[np.ndarray]:
+        assert fn is not None, "a dynamic step always has its kernel"
         try:
             res = fn(*vals)
         except QcompError:

@@ -177,16 +177,18 @@ def _depthwise(xp: np.ndarray, w: np.ndarray, k, s, d, oh: int, ow: int, group: 
 
 def _separable(xp: np.ndarray, k, s, d, oh: int, ow: int, reduce) -> np.ndarray:
     """Reduce every window with the binary ufunc `reduce`: first over window rows, then columns."""
-    rows = None
+    rows: np.ndarray | None = None
     for ky in range(k[0]):
         y0 = ky * d[0]
         v = xp[:, :, y0 : y0 + (oh - 1) * s[0] + 1 : s[0]]
         rows = v.copy() if rows is None else reduce(rows, v, out=rows)
-    out = None
+    assert rows is not None and k[1] > 0, "a pooling window has at least one tap"
+    out: np.ndarray | None = None
     for kx in range(k[1]):
         x0 = kx * d[1]
         v = rows[..., x0 : x0 + (ow - 1) * s[1] + 1 : s[1]]
         out = v.copy() if out is None else reduce(out, v, out=out)
+    assert out is not None
     return out
 
 
