@@ -161,12 +161,10 @@ def compile_model(args: argparse.Namespace) -> None:
         write_atomically({out: text})
         log(args, f"wrote {out}")
         return
-    try:
-        from qcomp.backend.c_emitter import emit_c_files  # type: ignore[import-not-found]
-    except ModuleNotFoundError:
-        raise QcompError("C emission is not available yet in this version of qcomp; "
-                         "use --emit mlir to write the IR after the pipeline") from None
-    files = emit_c_files(module, out, prefix=args.prefix, with_main=(kind == "main"))
+    from qcomp.backend.c_emitter import emit_c_files
+
+    files = emit_c_files(module, out, prefix=args.prefix, with_main=(kind == "main"),
+                         sample=args.calib, report=not args.quiet)
     write_atomically(files)
     log(args, "wrote " + ", ".join(str(p) for p in files))
 

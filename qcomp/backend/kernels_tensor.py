@@ -1,0 +1,323 @@
+"""Kernel generators for the non-convolution shift ops: elementwise, pooling, softmax, data movement.
+
+Same contract as `qcomp.backend.kernels` (which holds the shared helpers and conv/fc):
+each returns a `KernelCode` whose C follows the shift op's docstring bit for bit.
+Elementwise ops whose operands share one memory order run as one flat loop and may run
+in place; the others iterate the logical index space with constant strides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qcomp.backend.kernels import (
+    CTYPE_RANGE,
+    GlobalData,
+    KernelCode,
+    KernelError,
+    _acc_type,
+    _indent,
+    _io,
+    _loops,
+    _max_abs,
+    _offset,
+    _requant_call,
+    _rounded_div_call,
+    _strides,
+    _tap_bounds_c,
+)
+from qcomp.backend.layout import View
+
+# --------------------------------------------------------------------------- unary elementwise
+
+
+def _flat_unary(x: View, y: View, expr: str, globals_: list[GlobalData] | None = None) -> KernelCode:
+    if not x.same_memory_order(View(y.shape, y.split, y.perm, x.ctype)):
+        raise KernelError(f"elementwise input layout {x.describe()} differs from output {y.describe()}")
+    body = "\n".join([f"for (int i = 0; i < {x.size}; ++i) {{", f"    y[i] = ({y.ctype})({expr});", "}"])
+    return KernelCode(_io([x], y), body, "", globals_ or [], [0], 0)
+
+
+def gen_requant(name: str, x: View, y: View, shift: int, lo: int, hi: int) -> KernelCode:
+    """y = clamp(rshift(x, shift), lo, hi)."""
+    acc_t = "int32_t" if x.elt_bytes <= 4 else "int64_t"
+    return _flat_unary(x, y, _requant_call(acc_t, "x0[i]", str(shift), lo, hi))
+
+
+def gen_clamp(name: str, x: View, y: View, lo: int, hi: int) -> KernelCode:
+    """y = clamp(x, lo, hi)."""
+    return _flat_unary(x, y, f"qc_clamp(x0[i], {lo}, {hi})")
+
+
+def gen_lut(name: str, x: View, y: View, table: np.ndarray) -> KernelCode:
+    """y = table[x - qmin(x)]."""
+    qmin = CTYPE_RANGE[x.ctype][0]
+    idx = f"x0[i] - ({qmin})" if qmin else "x0[i]"
+    return _flat_unary(x, y, f"{name}_t[{idx}]", [GlobalData(f"{name}_t", np.asarray(table), y.ctype)])
+
+
+# --------------------------------------------------------------------------- binary elementwise
+
+
+def gen_binary(name: str, kind: str, a: View, b: View, y: View, *, align: tuple[int, int] = (0, 0),
+               shift: int, lo: int, hi: int) -> KernelCode:
+    """add: clamp(rshift((a << la) + (b << lb), s)); mul: clamp(rshift(a * b, s)); numpy broadcasting."""
+    la, lb = align
+    if kind == "add":
+        bound = _max_abs(a.ctype) * (1 << la) + _max_abs(b.ctype) * (1 << lb)
+        fa = f" * {1 << la}" if la else ""
+        fb = f" * {1 << lb}" if lb else ""
+    else:
+        bound = _max_abs(a.ctype) * _max_abs(b.ctype)
+    acc_t = _acc_type(bound)
+
+    def expr(ia: str, ib: str) -> str:
+        if kind == "add":
+            acc = f"({acc_t})x0[{ia}]{fa} + ({acc_t})x1[{ib}]{fb}"
+        else:
+            acc = f"({acc_t})x0[{ia}] * x1[{ib}]"
+        return f"({y.ctype}){_requant_call(acc_t, acc, str(shift), lo, hi)}"
+
+    same = (a.shape == b.shape == y.shape and a.same_memory_order(View(y.shape, y.split, y.perm, a.ctype))
+            and b.same_memory_order(View(y.shape, y.split, y.perm, b.ctype)))
+    if same:
+        body = "\n".join([f"for (int i = 0; i < {y.size}; ++i) {{", f"    y[i] = {expr('i', 'i')};", "}"])
+        return KernelCode(_io([a, b], y), body, "", [], [0, 1], y.size if kind == "mul" else 0)
+    rank = len(y.shape)
+    names = [f"i{d}" for d in range(rank)]
+    ys = _strides(y, "output")
+
+    def bstrides(v: View, what: str) -> list[int]:
+        st = list(_strides(v, what))
+        pad = rank - len(v.shape)
+        full = [0] * pad + st
+        shape = [1] * pad + list(v.shape)
+        return [0 if shape[d] == 1 else full[d] for d in range(rank)]
+
+    head, tail, names = _loops(list(y.shape), names)
+    body = "\n".join([head,
+                      f"y[{_offset(ys, names)}] = {expr(_offset(bstrides(a, 'lhs'), names), _offset(bstrides(b, 'rhs'), names))};",
+                      tail])
+    return KernelCode(_io([a, b], y), body, "", [], None, y.size if kind == "mul" else 0)
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def gen_maxpool(name: str, x: View, y: View, kernel, strides, pads, dilations) -> KernelCode:
+    """Max over the in-bounds taps of each window (padding never wins)."""
+    _, c, h, w = x.shape
+    _, _, oh, ow = y.shape
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    (kh, kw), (sh_, sw_), (pt, pl, _, _), (dh, dw) = kernel, strides, pads, dilations
+    lowest = CTYPE_RANGE[x.ctype][0]
+    body = "\n".join([
+        f"{x.ctype} m[{c}];",
+        f"for (int oy = 0; oy < {oh}; ++oy) {{",
+        _indent(_tap_bounds_c("iy", "oy", kh, sh_, pt, dh, h)),
+        f"    for (int ox = 0; ox < {ow}; ++ox) {{",
+        _indent(_tap_bounds_c("ix", "ox", kw, sw_, pl, dw, w), 2),
+        f"        for (int ci = 0; ci < {c}; ++ci) {{",
+        f"            m[ci] = {lowest};",
+        "        }",
+        "        for (int ky = iyk0; ky < iyk1; ++ky) {",
+        "            for (int kx = ixk0; kx < ixk1; ++kx) {",
+        f"                const {x.ctype} *a = x0 + (iy0 + ky * {dh}) * {xs[2]} + (ix0 + kx * {dw}) * {xs[3]};",
+        f"                for (int ci = 0; ci < {c}; ++ci) {{",
+        f"                    m[ci] = a[ci * {xs[1]}] > m[ci] ? a[ci * {xs[1]}] : m[ci];",
+        "                }",
+        "            }",
+        "        }",
+        f"        for (int ci = 0; ci < {c}; ++ci) {{",
+        f"            y[oy * {ys[2]} + ox * {ys[3]} + ci * {ys[1]}] = m[ci];",
+        "        }",
+        "    }",
+        "}",
+    ])
+    return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+def gen_avgpool(name: str, x: View, y: View, kernel, strides, pads, include_pad: bool, shift: int) -> KernelCode:
+    """Round half up of (window sum) / (count * 2^shift), count per the shift.avgpool docstring."""
+    _, c, h, w = x.shape
+    _, _, oh, ow = y.shape
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    (kh, kw), (sh_, sw_), (pt, pl, pb, pr) = kernel, strides, pads
+    lo, hi = CTYPE_RANGE[y.ctype]
+    if include_pad:
+        rlo, rhi, clo, chi = 0, h + pt + pb, 0, w + pl + pr
+    else:
+        rlo, rhi, clo, chi = pt, pt + h, pl, pl + w
+
+    def count(v: str, o: str, k: int, s: int, a: int, b: int) -> str:
+        return (f"const int {v}s = {o} * {s};\n"
+                f"const int {v}n = ({v}s + {k} < {b} ? {v}s + {k} : {b}) - ({v}s > {a} ? {v}s : {a});")
+
+    body = "\n".join([
+        f"int32_t acc[{c}];",
+        f"for (int oy = 0; oy < {oh}; ++oy) {{",
+        _indent(_tap_bounds_c("iy", "oy", kh, sh_, pt, 1, h)),
+        _indent(count("r", "oy", kh, sh_, rlo, rhi)),
+        f"    for (int ox = 0; ox < {ow}; ++ox) {{",
+        _indent(_tap_bounds_c("ix", "ox", kw, sw_, pl, 1, w), 2),
+        _indent(count("q", "ox", kw, sw_, clo, chi), 2),
+        "        const int32_t n = (rn > 0 ? rn : 0) * (qn > 0 ? qn : 0);",
+        f"        for (int ci = 0; ci < {c}; ++ci) {{",
+        "            acc[ci] = 0;",
+        "        }",
+        "        for (int ky = iyk0; ky < iyk1; ++ky) {",
+        "            for (int kx = ixk0; kx < ixk1; ++kx) {",
+        f"                const {x.ctype} *a = x0 + (iy0 + ky) * {xs[2]} + (ix0 + kx) * {xs[3]};",
+        f"                for (int ci = 0; ci < {c}; ++ci) {{",
+        f"                    acc[ci] += a[ci * {xs[1]}];",
+        "                }",
+        "            }",
+        "        }",
+        f"        for (int ci = 0; ci < {c}; ++ci) {{",
+        f"            y[oy * {ys[2]} + ox * {ys[3]} + ci * {ys[1]}] = ({y.ctype})qc_clamp({_rounded_div_call('acc[ci]', 'n', shift, kh * kw * _max_abs(x.ctype), kh * kw)}, {lo}, {hi});",
+        "        }",
+        "    }",
+        "}",
+    ])
+    return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+def gen_global_avgpool(name: str, x: View, y: View, shift: int) -> KernelCode:
+    """Round half up of (sum over positions) / (H*W * 2^shift), per channel."""
+    c = x.shape[1]
+    spatial = list(x.shape[2:])
+    count = int(np.prod(spatial))
+    xs = _strides(x, "input")
+    ys = _strides(y, "output")
+    names = [f"i{d}" for d in range(len(spatial))]
+    head, tail, names = _loops(spatial, names)
+    lo, hi = CTYPE_RANGE[y.ctype]
+    body = "\n".join([
+        f"int32_t acc[{c}];",
+        f"for (int ci = 0; ci < {c}; ++ci) {{",
+        "    acc[ci] = 0;",
+        "}",
+        head,
+        f"const {x.ctype} *a = x0 + {_offset(xs[2:], names)};",
+        f"for (int ci = 0; ci < {c}; ++ci) {{",
+        f"    acc[ci] += a[ci * {xs[1]}];",
+        "}",
+        tail,
+        f"for (int ci = 0; ci < {c}; ++ci) {{",
+        f"    y[ci * {ys[1]}] = ({y.ctype})qc_clamp("
+        f"{_rounded_div_call('acc[ci]', str(count), shift, count * _max_abs(x.ctype), count)}, {lo}, {hi});",
+        "}",
+    ])
+    if count * _max_abs(x.ctype) >= 1 << 31:
+        body = body.replace("int32_t acc[", "int64_t acc[")
+    return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+def gen_softmax(name: str, x: View, y: View, axis: int, shift: int, table: np.ndarray) -> KernelCode:
+    """t = T[max - x]; out = round half up of t * 2^-shift / sum(t) along `axis`."""
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    rank = len(x.shape)
+    length = x.shape[axis]
+    outer = [d for d in range(rank) if d != axis]
+    names = [f"i{d}" for d in outer]
+    head, tail, names = _loops([x.shape[d] for d in outer], names)
+    xo = _offset([xs[d] for d in outer], names)
+    yo = _offset([ys[d] for d in outer], names)
+    lo, hi = CTYPE_RANGE[y.ctype]
+    t0 = int(np.max(table, initial=1))
+    div = _rounded_div_call("t[i]", "total", shift, t0, length * t0)
+    total_t = "int32_t" if "div32" in div else "int64_t"
+    body = "\n".join([
+        f"int32_t t[{length}];",
+        head,
+        f"const {x.ctype} *a = x0 + {xo};",
+        f"{y.ctype} *b = y + {yo};",
+        "int32_t m = a[0];",
+        f"{total_t} total = 0;",
+        f"for (int i = 1; i < {length}; ++i) {{",
+        f"    m = a[i * {xs[axis]}] > m ? a[i * {xs[axis]}] : m;",
+        "}",
+        f"for (int i = 0; i < {length}; ++i) {{",
+        f"    t[i] = {name}_t[m - a[i * {xs[axis]}]];",
+        "    total += t[i];",
+        "}",
+        f"for (int i = 0; i < {length}; ++i) {{",
+        f"    b[i * {ys[axis]}] = ({y.ctype})qc_clamp({div}, {lo}, {hi});",
+        "}",
+        tail,
+    ])
+    return KernelCode(_io([x], y), body, "", [GlobalData(f"{name}_t", np.asarray(table, np.int64), "int32_t")],
+                      None, 0)
+
+
+# --------------------------------------------------------------------------- data movement
+
+
+def gen_concat(name: str, xs_: list[View], y: View, axis: int, shifts: list[int]) -> KernelCode:
+    """y = concat_axis(clamp(rshift(x_i, shifts[i]))) (saturating to y's storage range)."""
+    ys = _strides(y, "output")
+    lo, hi = CTYPE_RANGE[y.ctype]
+    parts = []
+    off = 0
+    for i, (v, s) in enumerate(zip(xs_, shifts)):
+        vs = _strides(v, f"input {i}")
+        names = [f"i{d}" for d in range(len(v.shape))]
+        head, tail, names = _loops(list(v.shape), names)
+        base = off * ys[axis]
+        val = f"x{i}[{_offset(vs, names)}]"
+        if s != 0 or CTYPE_RANGE[v.ctype] != (lo, hi):
+            val = f"({y.ctype}){_requant_call('int32_t', val, str(s), lo, hi)}"
+        parts += ["{", _indent(head), _indent(f"y[{_offset(ys, names, base)}] = {val};"), _indent(tail), "}"]
+        off += v.shape[axis]
+    return KernelCode(_io(xs_, y), "\n".join(parts), "", [], None, 0)
+
+
+def gen_transpose(name: str, x: View, y: View, perm: list[int]) -> KernelCode:
+    """y[i0, i1, ...] = x[index with x axis perm[k] = i_k]."""
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    names = [f"i{d}" for d in range(len(y.shape))]
+    head, tail, names = _loops(list(y.shape), names)
+    x_for_out = [xs[p] for p in perm]
+    body = "\n".join([head, f"y[{_offset(ys, names)}] = x0[{_offset(x_for_out, names)}];", tail])
+    return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+def gen_pad(name: str, x: View, y: View, pads: list[int], fill: int) -> KernelCode:
+    """y = fill everywhere, then the input copied at offset pads[:rank]."""
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    r = len(x.shape)
+    names = [f"i{d}" for d in range(r)]
+    head, tail, names = _loops(list(x.shape), names)
+    base = sum(pads[d] * ys[d] for d in range(r))
+    body = "\n".join([
+        f"for (int i = 0; i < {y.size}; ++i) {{",
+        f"    y[i] = {fill};",
+        "}",
+        head,
+        f"y[{_offset(ys, names, base)}] = x0[{_offset(xs, names)}];",
+        tail,
+    ])
+    return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+def gen_relayout(name: str, x: View, y: View) -> KernelCode:
+    """Copy between two layouts of the same logical tensor (e.g. NCHW graph input -> NHWC)."""
+    if y.is_rowmajor():
+        split = list(x.split)
+        acc = 1
+        dst = [0] * len(split)
+        for d in range(len(split) - 1, -1, -1):
+            dst[d] = acc if split[d] != 1 else 0
+            acc *= split[d]
+    elif y.split == x.split:
+        dst = list(y.split_strides())
+    else:
+        raise KernelError(f"cannot relayout {x.describe()} to {y.describe()}")
+    src = list(x.split_strides())
+    names = [f"i{d}" for d in range(len(x.split))]
+    head, tail, names = _loops(list(x.split), names)
+    body = "\n".join([head, f"y[{_offset(dst, names)}] = x0[{_offset(src, names)}];", tail])
+    return KernelCode(_io([x], y), body, "", [], None, 0)
