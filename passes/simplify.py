@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qcomp.passes import drop_noops, fold_batchnorm, fold_input_affine, fold_pad, normalize_clip
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker, RewritePattern
 
+from qcomp.passes import drop_noops, fold_batchnorm, fold_input_affine, fold_pad, normalize_clip
 from qcomp.registry import register_pass
 
 PATTERNS: tuple[RewritePattern, ...] = (
