@@ -373,15 +373,18 @@ class CalibratePass(ModulePass):
     batch_size: int = 64
     max_samples: int | None = None
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
+    def __post_init__(self) -> None:
+        """Option values are checked when the pass is built, so a pipeline names the line at fault."""
         if self.method not in METHODS:
-            raise PassFailedException(f"calibrate: method='{self.method}' must be one of {', '.join(METHODS)}")
+            raise ValueError(f"calibrate: method='{self.method}' must be one of {', '.join(METHODS)}")
+        if not 50.0 < self.percentile <= 100.0:
+            raise ValueError(f"calibrate: percentile={self.percentile} must be in (50, 100]")
+        if self.batch_size < 1 or (self.max_samples is not None and self.max_samples < 1):
+            raise ValueError("calibrate: batch-size and max-samples must be positive")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not self.data:
             raise PassFailedException("calibrate: the `data` option (calibration .npy/.npz) is required")
-        if not 50.0 < self.percentile <= 100.0:
-            raise PassFailedException(f"calibrate: percentile={self.percentile} must be in (50, 100]")
-        if self.batch_size < 1 or (self.max_samples is not None and self.max_samples < 1):
-            raise PassFailedException("calibrate: batch-size and max-samples must be positive")
         f = _find_function(op)
         inputs = load_calibration_data(self.data, f, self.max_samples)
         from qcomp.executors.quant import QuantExecutor  # lazy: keeps qcomp-opt start-up fast

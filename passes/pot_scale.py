@@ -484,12 +484,14 @@ class PotScalePass(ModulePass):
     unsigned: bool = False
     """Experimental: store non-negative activations (lo >= 0, not function results) as unsigned."""
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
+    def __post_init__(self) -> None:
+        """Option values are checked when the pass is built, so a pipeline names the line at fault."""
         if self.weights not in ("per-tensor", "per-channel", "target"):
-            raise PassFailedException(
-                f"pot-scale: weights='{self.weights}' must be one of per-tensor, per-channel, target")
+            raise ValueError(f"pot-scale: weights='{self.weights}' must be one of per-tensor, per-channel, target")
         if self.bias_exp not in ("sum", "own"):
-            raise PassFailedException(f"pot-scale: bias-exp='{self.bias_exp}' must be one of sum, own")
+            raise ValueError(f"pot-scale: bias-exp='{self.bias_exp}' must be one of sum, own")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = target_of(op)
         granularity = target.weight_granularity if self.weights == "target" else self.weights
         scaler = _Scaler(target, granularity == "per-channel", self.bias_exp == "own", self.search,

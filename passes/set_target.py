@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, set_target
@@ -28,9 +27,15 @@ class SetTargetPass(ModulePass):
     weight_granularity: str = "per-tensor"
     rounding: str = "half-up"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        spec = TargetSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TargetSpec)})
+    def __post_init__(self) -> None:
+        """Values are checked when the pass is built, so a pipeline names the line at fault."""
         try:
-            set_target(op, spec)
+            self.spec().check()
         except ValueError as e:
-            raise PassFailedException(f"set-target: {e}") from None
+            raise ValueError(f"set-target: {e}") from None
+
+    def spec(self) -> TargetSpec:
+        return TargetSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TargetSpec)})
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        set_target(op, self.spec())

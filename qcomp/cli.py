@@ -63,11 +63,17 @@ def emit_kind(args: argparse.Namespace) -> str:
 
 
 def check_output_dir(path: Path) -> None:
+    """Fail before compiling when the output cannot be written (a probe file, not os.access:
+    root passes every permission check but not a read-only file system)."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise QcompError(f"output directory '{parent}' does not exist")
-    if not os.access(parent, os.W_OK):
-        raise QcompError(f"output directory '{parent}' is not writable")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".qcomp-probe.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise QcompError(f"output directory '{parent}' is not writable: {e.strerror}") from None
 
 
 def write_atomically(files: dict[Path, str]) -> None:
