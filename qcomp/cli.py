@@ -79,10 +79,13 @@ def check_output_dir(path: Path) -> None:
 def write_atomically(files: dict[Path, str]) -> None:
     """Write every file to a temporary name first, then rename them all: all or nothing."""
     temps: list[tuple[str, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         for path, text in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
             temps.append((tmp, path))
+            os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
             with os.fdopen(fd, "w") as f:
                 f.write(text)
         for tmp, path in temps:
