@@ -30,12 +30,12 @@ class SetTargetPass(ModulePass):
     def __post_init__(self) -> None:
         """Values are checked when the pass is built, so a pipeline names the line at fault."""
         try:
-            self.spec().check()
+            self.target_spec().check()
         except ValueError as e:
             raise ValueError(f"set-target: {e}") from None
 
-    def spec(self) -> TargetSpec:
+    def target_spec(self) -> TargetSpec:
         return TargetSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TargetSpec)})
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        set_target(op, self.spec())
+        set_target(op, self.target_spec())

@@ -1,0 +1,516 @@
+"""shift ops that compute: conv2d, fc, add, mul, requant, clamp, lut, softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import (
+    attr_def,
+    irdl_op_definition,
+    operand_def,
+    opt_attr_def,
+    opt_operand_def,
+    result_def,
+)
+
+from qcomp.dialects.constants import dense_to_numpy
+from qcomp.dialects.quant import int_list, ints, window_out
+from qcomp.dialects.shift.base import (
+    ShiftOp,
+    _check_shift_range,
+    _clamp_kw,
+    _i64,
+    _int_attr,
+    _node_kw,
+    int_range,
+    shape,
+)
+
+# --------------------------------------------------------------------------- conv / fc
+
+
+class _WeightedOp(ShiftOp):
+    """Base of conv/fc (weights, optional bias): per-output-channel `shift`, `bias_shift` and `clamp`."""
+
+    def _per_channel(self, name: str, count: int) -> list[int] | None:
+        """The array attribute `name` expanded to `count` values (None when absent)."""
+        attr = self.attributes.get(name)
+        if attr is None:
+            return None
+        vals = int_list(attr)  # type: ignore[arg-type]
+        if len(vals) not in (1, count):
+            raise self.error(f"{name} needs 1 or {count} values, got {len(vals)}")
+        _check_shift_range(self, name, vals)
+        return vals * count if len(vals) == 1 else vals
+
+    def verify_requant(self, x: SSAValue, w: SSAValue, b: SSAValue | None, out_ch: int) -> None:
+        """Types, and shift == e_out - (e_in + e_w[o]), bias_shift == e_b[o] - (e_in + e_w[o]) >= 0."""
+        for v, what, max_bits in ((x, "input", 16), (w, "weight", 16), (self.results[0], "result", 32)):
+            st = self.storage(v, what)
+            if st.width.data > max_bits:
+                raise self.error(f"{what} storage {st} is wider than {max_bits} bits")
+        shifts = self._per_channel("shift", out_ch)
+        assert shifts is not None
+        bias_shifts = self._per_channel("bias_shift", out_ch)
+        if b is not None:
+            st = self.storage(b, "bias")
+            if st.width.data > 32:
+                raise self.error(f"bias storage {st} is wider than 32 bits")
+            if bias_shifts is None:
+                bias_shifts = [0] * out_ch
+            if min(bias_shifts) < 0:
+                raise self.error(f"bias_shift {bias_shifts} must be non-negative (a left shift)")
+        elif bias_shifts is not None:
+            raise self.error("bias_shift given without a bias")
+        self.verify_clamp()
+        e_in = self.exp(x, "input")
+        e_w = self.channel_exps(w, 0, out_ch, "weight")
+        e_out = self.exp(self.results[0], "result")
+        if e_in is None or e_w is None or e_out is None:
+            return
+        acc = [e_in + ew for ew in e_w]
+        want = [e_out - a for a in acc]
+        if shifts != want:
+            raise self.error(f"shift {_compact(shifts)} must be e_out - (e_in + e_w) = {_compact(want)}")
+        if b is not None:
+            e_b = self.channel_exps(b, len(shape(b)) - 1, out_ch, "bias")
+            if e_b is not None:
+                want_b = [eb - a for eb, a in zip(e_b, acc)]
+                if bias_shifts != want_b:
+                    raise self.error(f"bias_shift {_compact(bias_shifts or [])} must be e_bias - (e_in + e_w)"
+                                     f" = {_compact(want_b)}")
+
+
+def _compact(vals: Sequence[int]) -> list[int]:
+    """Per-channel values as printed in diagnostics: one value when all agree."""
+    return [vals[0]] if len(set(vals)) == 1 else list(vals)
+
+
+@irdl_op_definition
+class Conv2dOp(_WeightedOp):
+    """Integer 2-D convolution with bias, requantization and fused activation (NCHW, OIHW).
+
+    With `pads` = [top, left, bottom, right] (zero padding: the integer of 0.0), `strides` and
+    `dilations` = [h, w], `group` G (depthwise: G = C), Cg = C / G and g = o // (O / G):
+        acc[n,o,y,x] = sum_{c<Cg,ky,kx} in_pad[n, g*Cg + c, y*sh + ky*dh, x*sw + kx*dw] * w[o,c,ky,kx]
+                       + (bias[o] << bias_shift[o])                     (exact; must fit int32)
+        out[n,o,y,x] = clamp(rshift(acc, shift[o]), lo, hi)
+    `shift` and `bias_shift` hold one value, or one per output channel; with pot types the
+    verifier checks shift[o] = e_out - (e_in + e_w[o]) and bias_shift[o] = e_b[o] - (e_in + e_w[o]).
+        %y = shift.conv2d %x, %w, %b {node = "conv1", pads = array<i64: 1, 1, 1, 1>,
+               shift = array<i64: 8, 9>, bias_shift = array<i64: 0>, clamp = array<i64: 0, 127>}
+            : (tensor<1x1x8x8x!quant.pot<i8, -7>>, tensor<2x1x3x3x!quant.pot<i8:0, [-6, -5]>>,
+               tensor<2x!quant.pot<i32:0, [-13, -12]>>) -> tensor<1x2x8x8x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.conv2d"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    strides = opt_attr_def(DenseArrayBase)
+    pads = opt_attr_def(DenseArrayBase)
+    dilations = opt_attr_def(DenseArrayBase)
+    group = opt_attr_def(IntegerAttr[I64])
+    shift = attr_def(DenseArrayBase)
+    bias_shift = opt_attr_def(DenseArrayBase)
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, w: SSAValue, b: SSAValue | None, result_type: Attribute, *,
+                 shift: Sequence[int], bias_shift: Sequence[int] | None = None,
+                 clamp: tuple[int, int] | None = None, strides=(1, 1), pads=(0, 0, 0, 0),
+                 dilations=(1, 1), group: int = 1, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": ints(shift)}
+        if b is not None and bias_shift is not None:
+            attrs["bias_shift"] = ints(bias_shift)
+        attrs.update(_clamp_kw(clamp))
+        if tuple(strides) != (1, 1):
+            attrs["strides"] = ints(strides)
+        if tuple(pads) != (0, 0, 0, 0):
+            attrs["pads"] = ints(pads)
+        if tuple(dilations) != (1, 1):
+            attrs["dilations"] = ints(dilations)
+        if group != 1:
+            attrs["group"] = _i64(group)
+        super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
+
+    @property
+    def stride_hw(self) -> list[int]:
+        return int_list(self.strides, (1, 1))
+
+    @property
+    def pad_tlbr(self) -> list[int]:
+        return int_list(self.pads, (0, 0, 0, 0))
+
+    @property
+    def dilation_hw(self) -> list[int]:
+        return int_list(self.dilations, (1, 1))
+
+    @property
+    def groups(self) -> int:
+        return _int_attr(self.group, 1)
+
+    def shifts(self) -> list[int]:
+        """`shift` per output channel."""
+        return self._per_channel("shift", shape(self.weight)[0]) or []
+
+    def bias_shifts(self) -> list[int]:
+        """`bias_shift` per output channel (zeros when absent)."""
+        o = shape(self.weight)[0]
+        return self._per_channel("bias_shift", o) or [0] * o
+
+    def verify_(self) -> None:
+        xs, ws = shape(self.input), shape(self.weight)
+        if len(xs) != 4 or len(ws) != 4:
+            raise self.error(f"expects 4-D input and weight, got {list(xs)} and {list(ws)}")
+        s, p, d, g = self.stride_hw, self.pad_tlbr, self.dilation_hw, self.groups
+        if len(s) != 2 or len(d) != 2 or len(p) != 4:
+            raise self.error("strides and dilations need 2 values, pads 4 (top, left, bottom, right)")
+        if min(s) < 1 or min(d) < 1 or min(p) < 0 or g < 1:
+            raise self.error("strides, dilations and group must be positive, pads non-negative")
+        if xs[1] % g or ws[0] % g or xs[1] // g != ws[1]:
+            raise self.error(f"input channels {xs[1]}, weight {list(ws)} and group {g} disagree")
+        if self.bias is not None and shape(self.bias) != (ws[0],):
+            raise self.error(f"bias shape {list(shape(self.bias))} is not [{ws[0]}]")
+        oh = window_out(xs[2], ws[2], s[0], p[0], p[2], d[0])
+        ow = window_out(xs[3], ws[3], s[1], p[1], p[3], d[1])
+        self.expect_shape((xs[0], ws[0], oh, ow))
+        self.verify_requant(self.input, self.weight, self.bias, ws[0])
+
+
+@irdl_op_definition
+class FcOp(_WeightedOp):
+    """Integer fully connected layer (Gemm / MatMul with constant weights), weights [N, K].
+
+    The input is [..., K] (any leading dimensions), the weight [N, K] (output-major, like
+    conv's OIHW, so per-channel exponents are on axis 0), the optional bias [N]:
+        acc[..., n] = sum_k in[..., k] * w[n, k] + (bias[n] << bias_shift[n])   (exact; fits int32)
+        out[..., n] = clamp(rshift(acc, shift[n]), lo, hi)
+    The lowering normalises Gemm's trans_b, alpha and beta into the constant weights and bias.
+        %y = shift.fc %x, %w, %b {node = "fc", shift = array<i64: 7>, bias_shift = array<i64: 0>}
+            : (tensor<1x64x!quant.pot<i8, -4>>, tensor<10x64x!quant.pot<i8, -7>>,
+               tensor<10x!quant.pot<i32, -11>>) -> tensor<1x10x!quant.pot<i8, -4>>
+    """
+
+    name = "shift.fc"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    shift = attr_def(DenseArrayBase)
+    bias_shift = opt_attr_def(DenseArrayBase)
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, w: SSAValue, b: SSAValue | None, result_type: Attribute, *,
+                 shift: Sequence[int], bias_shift: Sequence[int] | None = None,
+                 clamp: tuple[int, int] | None = None, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": ints(shift), **_clamp_kw(clamp)}
+        if b is not None and bias_shift is not None:
+            attrs["bias_shift"] = ints(bias_shift)
+        super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
+
+    def shifts(self) -> list[int]:
+        return self._per_channel("shift", shape(self.weight)[0]) or []
+
+    def bias_shifts(self) -> list[int]:
+        n = shape(self.weight)[0]
+        return self._per_channel("bias_shift", n) or [0] * n
+
+    def verify_(self) -> None:
+        xs, ws = shape(self.input), shape(self.weight)
+        if len(xs) < 1 or len(ws) != 2:
+            raise self.error(f"expects an input [..., K] and a weight [N, K], got {list(xs)} and {list(ws)}")
+        if xs[-1] != ws[1]:
+            raise self.error(f"inner dimensions differ: input {list(xs)}, weight {list(ws)}")
+        if self.bias is not None and shape(self.bias) != (ws[0],):
+            raise self.error(f"bias shape {list(shape(self.bias))} is not [{ws[0]}]")
+        self.expect_shape((*xs[:-1], ws[0]))
+        self.verify_requant(self.input, self.weight, self.bias, ws[0])
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+def _broadcast(op: ShiftOp, *shapes: Sequence[int]) -> tuple[int, ...]:
+    """numpy broadcasting of operand shapes, or a verifier error."""
+    try:
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+    except ValueError:
+        raise op.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
+
+
+@irdl_op_definition
+class AddOp(ShiftOp):
+    """Integer addition aligning two exponents, with requantization and fused activation.
+
+    With `align` = [la, lb] (left shifts >= 0 that bring both inputs to a common exponent
+    e_c = e_a - la = e_b - lb) and `shift` s = e_out - e_c (numpy broadcasting):
+        acc = (a << la) + (b << lb)                 (exact; must fit int32)
+        out = clamp(rshift(acc, s), lo, hi)
+        %y = shift.add %a, %b {node = "add", align = array<i64: 0, 2>, shift = 1 : i64,
+               clamp = array<i64: 0, 127>}
+            : (tensor<1x8x4x4x!quant.pot<i8, -6>>, tensor<1x8x4x4x!quant.pot<i8, -4>>)
+            -> tensor<1x8x4x4x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.add"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    align = opt_attr_def(DenseArrayBase)
+    shift = attr_def(IntegerAttr[I64])
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, align: Sequence[int],
+                 shift: int, clamp: tuple[int, int] | None = None, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
+        if tuple(align) != (0, 0):
+            attrs["align"] = ints(align)
+        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=attrs)
+
+    @property
+    def align_shifts(self) -> tuple[int, int]:
+        la, lb = int_list(self.align, (0, 0))
+        return la, lb
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def verify_(self) -> None:
+        self.expect_shape(_broadcast(self, shape(self.lhs), shape(self.rhs)))
+        for v, what in ((self.lhs, "lhs"), (self.rhs, "rhs")):
+            if self.storage(v, what).width.data > 16:
+                raise self.error(f"{what} storage is wider than 16 bits")
+        self.verify_clamp()
+        al = int_list(self.align, (0, 0))
+        if len(al) != 2 or min(al) < 0 or max(al) > 31:
+            raise self.error(f"align needs 2 left shifts in [0, 31], got {al}")
+        _check_shift_range(self, "shift", [self.shift_amount])
+        ea, eb = self.exp(self.lhs, "lhs"), self.exp(self.rhs, "rhs")
+        eo = self.exp(self.output, "result")
+        if ea is None or eb is None or eo is None:
+            return
+        la, lb = al
+        if ea - la != eb - lb:
+            raise self.error(f"align [{la}, {lb}] does not bring exponents {ea} and {eb} to a common one")
+        if self.shift_amount != eo - (ea - la):
+            raise self.error(f"shift {self.shift_amount} must be e_out - e_common = {eo - (ea - la)}")
+
+
+@irdl_op_definition
+class MulOp(ShiftOp):
+    """Integer elementwise product with requantization (numpy broadcasting).
+
+    With `shift` s = e_out - (e_a + e_b):
+        out = clamp(rshift(a * b, s), lo, hi)       (the product is exact; fits int32 for 16-bit inputs)
+        %y = shift.mul %a, %b {node = "mul", shift = 7 : i64}
+            : (tensor<1x8x!quant.pot<i8, -5>>, tensor<1x8x!quant.pot<i8, -7>>) -> tensor<1x8x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.mul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    shift = attr_def(IntegerAttr[I64])
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, shift: int,
+                 clamp: tuple[int, int] | None = None, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
+        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=attrs)
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def verify_(self) -> None:
+        self.expect_shape(_broadcast(self, shape(self.lhs), shape(self.rhs)))
+        for v, what in ((self.lhs, "lhs"), (self.rhs, "rhs")):
+            if self.storage(v, what).width.data > 16:
+                raise self.error(f"{what} storage is wider than 16 bits")
+        self.verify_clamp()
+        _check_shift_range(self, "shift", [self.shift_amount])
+        ea, eb = self.exp(self.lhs, "lhs"), self.exp(self.rhs, "rhs")
+        eo = self.exp(self.output, "result")
+        if ea is not None and eb is not None and eo is not None and self.shift_amount != eo - (ea + eb):
+            raise self.error(f"shift {self.shift_amount} must be e_out - (e_lhs + e_rhs) = {eo - (ea + eb)}")
+
+
+@irdl_op_definition
+class RequantOp(ShiftOp):
+    """Change of exponent (and/or storage): `out = clamp(rshift(x, shift), lo, hi)`.
+
+    `shift` = e_out - e_in. `clamp` may also carry a ReLU/Clip whose exponent changes:
+    since rounding is monotone, clamping the rounded integer to the rounded bounds equals
+    rounding the clipped real value.
+        %y = shift.requant %x {node = "relu", shift = 2 : i64, clamp = array<i64: 0, 127>}
+            : (tensor<1x8x!quant.pot<i8, -7>>) -> tensor<1x8x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.requant"
+    input = operand_def(TensorType)
+    shift = attr_def(IntegerAttr[I64])
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, result_type: Attribute, *, shift: int,
+                 clamp: tuple[int, int] | None = None, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
+        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def verify_(self) -> None:
+        self.expect_shape(shape(self.input))
+        self.storage(self.input, "input")
+        self.verify_clamp()
+        _check_shift_range(self, "shift", [self.shift_amount])
+        ei, eo = self.exp(self.input, "input"), self.exp(self.output, "result")
+        if ei is not None and eo is not None and self.shift_amount != eo - ei:
+            raise self.error(f"shift {self.shift_amount} must be e_out - e_in = {eo - ei}")
+
+
+@irdl_op_definition
+class ClampOp(ShiftOp):
+    """ReLU / Clip on one exponent: `out = clamp(x, lo, hi)` (same type in and out).
+
+        %y = shift.clamp %x {node = "relu", clamp = array<i64: 0, 127>}
+            : (tensor<1x8x!quant.pot<i8, -5>>) -> tensor<1x8x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.clamp"
+    input = operand_def(TensorType)
+    clamp = attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, *, clamp: tuple[int, int], node: str | None = None):
+        super().__init__(operands=[x], result_types=[x.type], attributes={**_node_kw(node), **_clamp_kw(clamp)})
+
+    def verify_(self) -> None:
+        if self.input.type != self.output.type:
+            raise self.error(f"input type {self.input.type} and result type {self.output.type} differ")
+        self.storage(self.input, "input")
+        self.verify_clamp()
+
+
+@irdl_op_definition
+class LutOp(ShiftOp):
+    """Any elementwise function of a small integer, as a table: `out = table[x - qmin_in]`.
+
+    `table` has 2^bits(input) entries (256 for int8, indexed by q + 128) in the result's
+    storage type; the lowering fills it with clamp(round_half_up(f(q * 2^e_in) / 2^e_out)),
+    so sigmoid, tanh, hard-sigmoid, hard-swish, leaky-relu... cost one load each. `fn`
+    names the function for humans.
+        %y = shift.lut %x {node = "sig", fn = "sigmoid", table = dense<...> : tensor<256xi8>}
+            : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -7>>
+    """
+
+    name = "shift.lut"
+    input = operand_def(TensorType)
+    table = attr_def(DenseIntOrFPElementsAttr)
+    fn = opt_attr_def(StringAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
+                 fn: str | None = None, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "table": table}
+        if fn:
+            attrs["fn"] = StringAttr(fn)
+        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
+
+    def table_values(self) -> np.ndarray:
+        return dense_to_numpy(self.table)
+
+    def verify_(self) -> None:
+        self.expect_shape(shape(self.input))
+        sin = self.storage(self.input, "input")
+        sout = self.storage(self.output, "result")
+        if sin.width.data > 16:
+            raise self.error(f"input storage {sin} is too wide for a table (at most 16 bits)")
+        tt = self.table.type
+        n = 1 << sin.width.data
+        if tt.get_shape() != (n,) or not isinstance(tt.element_type, IntegerType):  # type: ignore[attr-defined]
+            raise self.error(f"table must be a 1-D integer tensor of {n} entries, got {tt}")
+        tab = self.table_values()
+        lo, hi = int_range(sout)
+        if tab.size and (int(tab.min()) < lo or int(tab.max()) > hi):
+            raise self.error(f"table values must lie in the result range [{lo}, {hi}]")
+
+
+@irdl_op_definition
+class SoftmaxOp(ShiftOp):
+    """Integer-only softmax along `axis`, with an exponential table and one rounding division.
+
+    With m = max_axis(x), table T of 2^bits(input) non-negative int32 entries (T[0] > 0,
+    non-increasing; the lowering uses T[i] = round_half_up(2^F * exp(-i * 2^e_in)), F <= 16),
+    and `shift` s = e_out (the probability p = t / S has exponent 0):
+        t   = T[m - x]                        (0 <= m - x < 2^bits)
+        S   = sum_axis t                      (exact; must fit int32: len(axis) * T[0] < 2^31)
+        num = t << max(-s, 0);   den = S << max(s, 0)
+        out = clamp(floor((2 * num + den) / (2 * den)), lo, hi)     (round half up of t * 2^-s / S)
+    The division is exact integer floor division; num needs F + 1 - s bits.
+        %p = shift.softmax %x {node = "softmax", axis = 1 : i64, shift = -7 : i64,
+               table = dense<"0x..."> : tensor<256xi32>}
+            : (tensor<1x10x!quant.pot<i8, -4>>) -> tensor<1x10x!quant.pot<i8, -7>>
+    """
+
+    name = "shift.softmax"
+    input = operand_def(TensorType)
+    axis = attr_def(IntegerAttr[I64])
+    shift = attr_def(IntegerAttr[I64])
+    table = attr_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
+                 axis: int, shift: int, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "axis": _i64(axis), "shift": _i64(shift),
+                                       "table": table}
+        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
+
+    @property
+    def axis_index(self) -> int:
+        return self.axis.value.data
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def table_values(self) -> np.ndarray:
+        return dense_to_numpy(self.table)
+
+    def verify_(self) -> None:
+        xs = shape(self.input)
+        self.expect_shape(xs)
+        sin = self.storage(self.input, "input")
+        self.storage(self.output, "result")
+        if not 0 <= self.axis_index < len(xs):
+            raise self.error(f"axis {self.axis_index} out of range for rank {len(xs)}")
+        if sin.width.data > 16:
+            raise self.error(f"input storage {sin} is too wide for a table (at most 16 bits)")
+        n = 1 << sin.width.data
+        tt = self.table.type
+        if tt.get_shape() != (n,) or not isinstance(tt.element_type, IntegerType):  # type: ignore[attr-defined]
+            raise self.error(f"table must be a 1-D integer tensor of {n} entries, got {tt}")
+        tab = self.table_values().astype(np.int64)
+        if tab[0] <= 0 or tab.min() < 0 or np.any(np.diff(tab) > 0):
+            raise self.error("table must be non-negative, non-increasing, with table[0] > 0")
+        if xs[self.axis_index] * int(tab[0]) >= 1 << 31:
+            raise self.error(f"sum of {xs[self.axis_index]} table entries up to {int(tab[0])} overflows int32")
+        _check_shift_range(self, "shift", [self.shift_amount])
+        eo = self.exp(self.output, "result")
+        if eo is not None and self.shift_amount != eo:
+            raise self.error(f"shift {self.shift_amount} must be the result exponent {eo}")
