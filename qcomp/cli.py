@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load user passes from a Python file or module (repeatable)")
     p.add_argument("--full-constants", action="store_true", help="with --emit mlir: print constants in full")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass to stderr")
+    p.add_argument("--print-pipeline", action="store_true",
+                   help="print the pipeline as a `qcomp-opt -p` string (with --calib filled in) and exit")
     p.add_argument("--list-passes", action="store_true", help="list the registered passes and exit")
     p.add_argument("--list-pipelines", action="store_true", help="list the shipped pipelines and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
@@ -199,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from qcomp.registry import load_plugin
 
             load_plugin(spec)
-        if args.list_passes:
+        if args.print_pipeline:
+            if not args.pipeline:
+                raise QcompError("--print-pipeline needs --pipeline")
+            print(",".join(str(p) for p in prepare_passes(args)))
+        elif args.list_passes:
             list_passes()
         elif args.list_pipelines:
             list_pipelines()
