@@ -14,6 +14,14 @@ harness (one `model_forward` per sample), and compares every output integer. Pri
 and exits 1 when any sample differs (the first differing samples are listed).
 `--perturb K` flips one bit of the C output of sample K before comparing: a negative
 control proving the comparison can fail.
+
+`--mcu` builds for a Cortex-M4 instead (arm-none-eabi-gcc, newlib semihosting, the runtime
+and harness of `qcomp.backend.mcu`; `--harness` is optional) and runs the program under
+`qemu-system-arm -M mps2-an386`; the line then reads
+
+    mcu bit-exact: 400/400 samples (cortex-m4, qemu mps2-an386), C accuracy ...
+
+after the harness's own line (`mcu: 400 samples, ...`). `--limit N` checks the first N samples.
 """
 
 from __future__ import annotations
@@ -63,9 +71,10 @@ def float_outputs(model: str, x: np.ndarray) -> np.ndarray | None:
     return np.concatenate([sess.run(None, {name: x[i : i + 1]})[0] for i in range(len(x))])
 
 
-def build(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[str]) -> None:
+def build(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[str], extra: tuple[Path, ...] = ()) -> None:
+    """Compile and link the generated C with the harness (and `extra` sources) into `exe`."""
     cmd = [cc, "-std=c99", *cflags, f"-I{c_file.parent}", f"-DQC_HEADER=\"{c_file.with_suffix('.h').name}\"",
-           str(c_file), str(harness), "-o", str(exe)]
+           str(c_file), str(harness), *map(str, extra), "-o", str(exe)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         sys.exit(f"check: build failed: {' '.join(cmd)}\n{r.stderr}")
@@ -79,19 +88,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-x", required=True)
     ap.add_argument("--test-y")
     ap.add_argument("--c", required=True, help="the generated OUT.c (OUT.h beside it)")
-    ap.add_argument("--harness", required=True)
-    ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    ap.add_argument("--harness", help="required unless --mcu")
+    ap.add_argument("--cc", help="default $CC or cc; arm-none-eabi-gcc with --mcu")
     ap.add_argument("--cflags", default="-O2", help="extra compiler flags (one string)")
     ap.add_argument("--perturb", type=int, default=None, metavar="K",
                     help="flip a bit of sample K's C output first (negative control)")
+    ap.add_argument("--mcu", action="store_true", help="build for a Cortex-M4 and run under qemu mps2-an386")
+    ap.add_argument("--limit", type=int, metavar="N", help="check the first N samples only")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds qemu may run with --mcu (default 600)")
     ap.add_argument("--workdir")
     args = ap.parse_args(argv)
+    if not args.mcu and not args.harness:
+        ap.error("--harness is required (unless --mcu)")
 
     from qcomp.executors.shift import ShiftExecutor, quantize_input
 
     module = shift_module(args.model, args.pipeline, args.calib)
     ex = ShiftExecutor(module)
-    x = np.load(args.test_x).astype(np.float32)
+    x = np.load(args.test_x).astype(np.float32)[: args.limit]
     xq = quantize_input(x, ex.args[0].type)
     (ref,) = ex.run([xq])[:1]
     ref = np.asarray(ref)
@@ -99,12 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="qcomp-check-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        exe = work / "run"
-        build(Path(args.c), Path(args.harness), exe, args.cc, args.cflags.split())
         np.ascontiguousarray(xq, np.int8).tofile(work / "in.bin")
-        r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")], capture_output=True, text=True)
-        if r.returncode:
-            sys.exit(f"check: the C program failed ({r.returncode}): {r.stderr}")
+        if args.mcu:
+            _run_mcu(args, work, n)
+        else:
+            exe = work / "run"
+            build(Path(args.c), Path(args.harness), exe, args.cc or os.environ.get("CC", "cc"), args.cflags.split())
+            r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")],
+                               capture_output=True, text=True)
+            if r.returncode:
+                sys.exit(f"check: the C program failed ({r.returncode}): {r.stderr}")
         got = np.fromfile(work / "out.bin", dtype=ref.dtype)
         if got.size != ref.size:
             sys.exit(f"check: the C program wrote {got.size} values, expected {ref.size}")
@@ -114,8 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             flat[args.perturb, 0] ^= 1
         same = np.all(got.reshape(n, -1) == ref.reshape(n, -1), axis=1)
         line = f"bit-exact: {int(same.sum())}/{n} samples"
+        if args.mcu:
+            from qcomp.backend import mcu
+
+            line = f"mcu {line} ({mcu.TARGET})"
         if args.test_y:
-            y = np.load(args.test_y)
+            y = np.load(args.test_y)[:n]
             line += f", C accuracy {float(np.mean(got.reshape(n, -1).argmax(axis=1) == y)):.4f}"
             fl = float_outputs(args.model, x)
             if fl is not None:
@@ -130,6 +152,28 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_mcu(args: argparse.Namespace, work: Path, n: int) -> None:
+    """Cross-build with the bare-metal runtime, run under qemu on work/in.bin -> work/out.bin."""
+    from qcomp.backend import mcu
+
+    cc = args.cc or mcu.CC
+    why = mcu.missing(cc)
+    if why:
+        sys.exit(f"check: --mcu: {why}")
+    elf = work / "app.elf"
+    build(Path(args.c), Path(args.harness) if args.harness else mcu.HARNESS, elf, cc,
+          [*mcu.CPU_FLAGS, *args.cflags.split(), *mcu.LINK_FLAGS], extra=(mcu.STARTUP,))
+    try:
+        out = mcu.run_qemu(elf, work, ["in.bin", "out.bin"], args.timeout)
+    except RuntimeError as e:
+        sys.exit(f"check: the MCU program failed: {e}")
+    report = [ln for ln in out.splitlines() if ln.startswith("mcu: ")]
+    if report and report[-1].startswith(f"mcu: {n} samples"):
+        print(mcu.describe(report[-1]))
+    elif not args.harness:  # qcomp's MCU harness always reports; another one may not
+        sys.exit(f"check: the MCU program did not report {n} samples:\n{out}")
 
 
 if __name__ == "__main__":
