@@ -649,23 +649,26 @@ class DivOp(BinaryOp):
 
 
 class PoolOp(QuantOp):
-    """Sliding-window pooling over NCHW; `pads` = [top, left, bottom, right]."""
+    """Sliding-window pooling over NCHW; `pads` = [top, left, bottom, right], `dilations` = [h, w]."""
 
     input = operand_def(TensorType)
     kernel = attr_def(DenseArrayBase)
     strides = opt_attr_def(DenseArrayBase)
     pads = opt_attr_def(DenseArrayBase)
+    dilations = opt_attr_def(DenseArrayBase)
     ceil_mode = opt_attr_def(IntegerAttr[I64])
     output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, result_type: Attribute, *, kernel: Sequence[int],
-                 strides=(1, 1), pads=(0, 0, 0, 0), ceil_mode: int = 0, node: str | None = None,
-                 **extra: Attribute):
+                 strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), ceil_mode: int = 0,
+                 node: str | None = None, **extra: Attribute):
         attrs: dict[str, Attribute] = {**_node_kw(node), "kernel": ints(kernel), **extra}
         if tuple(strides) != (1, 1):
             attrs["strides"] = ints(strides)
         if tuple(pads) != (0, 0, 0, 0):
             attrs["pads"] = ints(pads)
+        if tuple(dilations) != (1, 1):
+            attrs["dilations"] = ints(dilations)
         if ceil_mode:
             attrs["ceil_mode"] = IntegerAttr(1, i64)
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
@@ -684,7 +687,7 @@ class PoolOp(QuantOp):
 
     @property
     def dilation_hw(self) -> list[int]:
-        return [1, 1]
+        return int_list(self.dilations, (1, 1))
 
     @property
     def ceil(self) -> bool:
@@ -709,17 +712,13 @@ class MaxPoolOp(PoolOp):
     """Max over each window; padding never wins (it is -inf). Only the values, never indices."""
 
     name = "quant.maxpool"
-    dilations = opt_attr_def(DenseArrayBase)
-
-    @property
-    def dilation_hw(self) -> list[int]:
-        return int_list(self.dilations, (1, 1))
 
 
 @irdl_op_definition
 class AvgPoolOp(PoolOp):
-    """Mean over each window. With count_include_pad the divisor is the full kernel size
-    (explicit pads only; ceil-mode overhang never counts), else the number of input elements."""
+    """Mean over each window's taps. With count_include_pad the divisor counts the taps that
+    fall in the input or its explicit pads (ceil-mode overhang never counts), else only the
+    taps in the input. Dilated windows are supported at this (float) level only."""
 
     name = "quant.avgpool"
     count_include_pad = opt_attr_def(IntegerAttr[I64])

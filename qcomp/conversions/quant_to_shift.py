@@ -519,6 +519,8 @@ class LowerAvgPool(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: q.AvgPoolOp, rewriter: PatternRewriter) -> None:
         check_quantized(op)
+        if op.dilation_hw != [1, 1]:
+            raise fail(op, f"dilated average pooling (dilations {op.dilation_hw}) has no integer kernel")
         s = act_exp(op, op.output, "result") - act_exp(op, op.input, "input")
         extra: dict[str, Attribute] = {}
         if op.include_pad:

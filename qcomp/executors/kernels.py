@@ -208,10 +208,10 @@ def maxpool2d(x: np.ndarray, kernel: Sequence[int], strides: Sequence[int] = (1,
 
 def avgpool2d(x: np.ndarray, kernel: Sequence[int], strides: Sequence[int] = (1, 1),
               pads: Sequence[int] = (0, 0, 0, 0), ceil_mode: bool = False,
-              count_include_pad: bool = False) -> np.ndarray:
-    """ONNX AveragePool. The divisor counts the window's input elements, plus (with
-    count_include_pad) its explicit padding; ceil-mode overhang past the pads never counts."""
-    k, s, d = tuple(kernel), tuple(strides), (1, 1)
+              count_include_pad: bool = False, dilations: Sequence[int] = (1, 1)) -> np.ndarray:
+    """ONNX AveragePool. The divisor counts the window's taps on input elements, plus (with
+    count_include_pad) those on its explicit padding; ceil-mode overhang never counts."""
+    k, s, d = tuple(kernel), tuple(strides), tuple(dilations)
     oh, ow, extra_h, extra_w = _geometry(x.shape, k, s, pads, d, ceil_mode)
     n, c, h, w = x.shape
     dt = _float_dtype(x)
@@ -220,19 +220,19 @@ def avgpool2d(x: np.ndarray, kernel: Sequence[int], strides: Sequence[int] = (1,
     xp = _trim(_pad(np.asarray(x, dt), pads[0], pads[1], extra_h, extra_w, 0.0), oh, ow, k, s, d)
     acc = _separable(xp, k, s, d, oh, ow, np.add)
     if count_include_pad:
-        rows = _counts(oh, k[0], s[0], 0, h + pads[0] + pads[2])
-        cols = _counts(ow, k[1], s[1], 0, w + pads[1] + pads[3])
+        rows = _counts(oh, k[0], s[0], d[0], 0, h + pads[0] + pads[2])
+        cols = _counts(ow, k[1], s[1], d[1], 0, w + pads[1] + pads[3])
     else:
-        rows = _counts(oh, k[0], s[0], pads[0], pads[0] + h)
-        cols = _counts(ow, k[1], s[1], pads[1], pads[1] + w)
+        rows = _counts(oh, k[0], s[0], d[0], pads[0], pads[0] + h)
+        cols = _counts(ow, k[1], s[1], d[1], pads[1], pads[1] + w)
     acc /= (rows[:, None] * cols[None, :]).astype(dt)
     return acc
 
 
-def _counts(out: int, k: int, s: int, lo: int, hi: int) -> np.ndarray:
-    """Per output position, how many of its k taps (in padded coordinates) fall in [lo, hi)."""
-    start = np.arange(out) * s
-    return np.maximum(np.minimum(start + k, hi) - np.maximum(start, lo), 0)
+def _counts(out: int, k: int, s: int, d: int, lo: int, hi: int) -> np.ndarray:
+    """Per output position, how many of its k taps (at start + j*d in padded coordinates) fall in [lo, hi)."""
+    taps = (np.arange(out) * s)[:, None] + np.arange(k)[None, :] * d
+    return ((taps >= lo) & (taps < hi)).sum(axis=1)
 
 
 def global_avgpool(x: np.ndarray) -> np.ndarray:

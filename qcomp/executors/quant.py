@@ -203,8 +203,8 @@ def _maxpool(op: q.MaxPoolOp, batched: bool):
 
 @KERNELS.register(q.AvgPoolOp)
 def _avgpool(op: q.AvgPoolOp, batched: bool):
-    k, s, p, c, inc = op.kernel_hw, op.stride_hw, op.pad_tlbr, op.ceil, op.include_pad
-    return lambda x: kernels.avgpool2d(x, k, s, p, c, inc)
+    k, s, p, c, inc, d = op.kernel_hw, op.stride_hw, op.pad_tlbr, op.ceil, op.include_pad, op.dilation_hw
+    return lambda x: kernels.avgpool2d(x, k, s, p, c, inc, d)
 
 
 @KERNELS.register(q.GlobalAvgPoolOp)

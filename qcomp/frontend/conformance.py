@@ -9,8 +9,7 @@ with input and expected output arrays. A case is *in scope* when every node's op
 one the importer supports and, once the inputs the importer needs as compile-time
 constants (`CONSTANT_INPUTS`: shapes, axes, pads, Clip bounds, Dropout ratio) are frozen
 into initializers from the case's data, all remaining graph inputs and outputs are
-float32 tensors (qcomp compiles float32 models only), and its spatial ops are at most
-2-D (quant has 1-D/2-D convolution and pooling only). Each in-scope case is imported
+float32 tensors (qcomp compiles float32 models only). Each in-scope case is imported
 (`import_model`), run with `qcomp.executors.quant.run_module(..., batched=False)` and
 compared with the expected outputs at rtol 1e-4, atol 1e-5 (a case whose stored outputs
 are rounded, and within its own declared tolerance, is compared with
@@ -34,10 +33,8 @@ if TYPE_CHECKING:
     import onnx
 
 RTOL, ATOL = 1e-4, 1e-5
-SPATIAL_OPS = ("Conv", "MaxPool", "AveragePool")
 UNSUPPORTED_OP = "op type not supported by the importer"
 NOT_FLOAT32 = "non-float32 tensors (qcomp compiles float32 models)"
-SPATIAL_3D = "3-D spatial op (quant has 1-D/2-D conv and pooling)"
 
 
 @dataclass
@@ -106,15 +103,9 @@ def prepare_case(model: onnx.ModelProto, inputs: list[np.ndarray]) -> tuple[onnx
         return None, [], UNSUPPORTED_OP
     frozen = {n.input[i] for n in g.node for i in CONSTANT_INPUTS.get(n.op_type, ()) if i < len(n.input)}
     frozen.discard("")
-    names = [vi.name for vi in g.input]
     if any(_elem_type(vi) != onnx.TensorProto.FLOAT for vi in g.input if vi.name not in frozen) or any(
             _elem_type(vi) != onnx.TensorProto.FLOAT for vi in g.output):
         return None, [], NOT_FLOAT32
-    for n in g.node:
-        if n.op_type in SPATIAL_OPS and n.input and n.input[0] in names:
-            rank = len(g.input[names.index(n.input[0])].type.tensor_type.shape.dim)
-            if rank > 4:
-                return None, [], SPATIAL_3D
     work = onnx.ModelProto()
     work.CopyFrom(model)
     runtime = []
@@ -243,10 +234,9 @@ def _markdown(r: Report) -> str:
         "tolerance but meets its own, it is checked at the tight tolerance against",
         "`onnx.reference.ReferenceEvaluator` instead (listed below).",
         "",
-        "Out of scope (listed at the end): op types the importer does not support, non-float32",
-        "tensors, and 3-D convolution/pooling (quant's spatial ops are 2-D; 1-D ones are lifted",
-        "to 2-D). Counting the 3-D cases as failures would give "
-        f"{_rate(r.passed, r.supported + len(r.excluded.get(SPATIAL_3D, []))):.1f}%.",
+        "Out of scope: op types the importer does not support, and non-float32 tensors (listed",
+        "at the end). Every spatial rank is in scope: 1-D convolution/pooling is lifted to 2-D,",
+        "3-D pooling is imported as two 2-D pools, anything else fails to import.",
         "",
         "## Totals",
         "",
@@ -273,7 +263,6 @@ def _markdown(r: Report) -> str:
         lines += [f"- `{c.name}`: {c.note}" for c in noted]
     lines += ["", "## In-scope cases per op", "", "| op | passed / cases |", "|---|---|"]
     lines += [f"| {op} | {per_op_pass[op]} / {n} |" for op, n in sorted(per_op.items())]
-    for why in (NOT_FLOAT32, SPATIAL_3D):
-        if r.excluded.get(why):
-            lines += ["", f"## Excluded: {why}", "", ", ".join(f"`{n}`" for n in r.excluded[why])]
+    if r.excluded.get(NOT_FLOAT32):
+        lines += ["", f"## Excluded: {NOT_FLOAT32}", "", ", ".join(f"`{n}`" for n in r.excluded[NOT_FLOAT32])]
     return "\n".join(lines) + "\n"

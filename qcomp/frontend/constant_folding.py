@@ -8,7 +8,10 @@
   shape is static) is evaluated with numpy and replaced by an initializer, so the
   `Shape -> Gather -> Unsqueeze -> Concat -> Reshape` subgraphs that exporters write for
   `x.view(x.size(0), -1)` become a Reshape with a constant shape;
-* nodes that do not contribute to a graph output are gone.
+* nodes that do not contribute to a graph output are gone;
+* a ceil-mode MaxPool/AveragePool whose last window would start in the end padding has
+  the shape onnxruntime (and quant) compute, one row/column fewer than ONNX shape
+  inference says, and the values downstream of it follow (`correct_pool_shapes`).
 
 Folding and shape inference alternate until nothing more folds: a folded shape lets
 inference find more static shapes, which lets more `Shape` nodes fold. `onnx` is only
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qcomp.dialects.quant import window_out
 from qcomp.errors import UnsupportedModelError
 
 if TYPE_CHECKING:
@@ -289,6 +293,77 @@ def fold_constants(graph: onnx.GraphProto, opset: int, shapes: dict[str, list[in
     return True
 
 
+def explicit_pads(a: dict[str, Any], spatial: Sequence[int], k: Sequence[int], s: Sequence[int],
+                  d: Sequence[int]) -> list[int]:
+    """ONNX `pads` ([begins..., ends...]) of a conv/pool node with auto_pad resolved."""
+    nd = len(spatial)
+    mode = a.get("auto_pad", "NOTSET") or "NOTSET"
+    if mode == "NOTSET":
+        return [int(p) for p in a.get("pads", [0] * 2 * nd)]
+    if mode == "VALID":
+        return [0] * 2 * nd
+    if mode not in ("SAME_UPPER", "SAME_LOWER"):
+        raise ValueError(f"auto_pad '{mode}' is not supported")
+    begins, ends = [], []
+    for i in range(nd):
+        out = -(-spatial[i] // s[i])
+        total = max((out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - spatial[i], 0)
+        small, big = total // 2, total - total // 2
+        begins.append(small if mode == "SAME_UPPER" else big)
+        ends.append(big if mode == "SAME_UPPER" else small)
+    return begins + ends
+
+
+def pool_shape(node: onnx.NodeProto, in_shape: Sequence[int]) -> list[int] | None:
+    """The result shape of a MaxPool/AveragePool as onnxruntime computes it (None if malformed)."""
+    a = node_attrs(node)
+    nd = len(in_shape) - 2
+    try:
+        k = [int(v) for v in a["kernel_shape"]]
+        s = [int(v) for v in a.get("strides", [1] * nd)]
+        d = [int(v) for v in a.get("dilations", [1] * nd)]
+        p = explicit_pads(a, in_shape[2:], k, s, d)
+        ceil = bool(a.get("ceil_mode", 0))
+        return [*in_shape[:2], *(window_out(in_shape[2 + i], k[i], s[i], p[i], p[nd + i], d[i], ceil)
+                                 for i in range(nd))]
+    except (KeyError, ValueError, IndexError):
+        return None  # the importer reports it
+
+
+def correct_pool_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Give every MaxPool/AveragePool result the shape onnxruntime computes, and re-infer downstream.
+
+    In ceil mode ONNX shape inference keeps a last window that would start in the end
+    padding; onnxruntime, onnx.reference and quant.window_out drop it. A wrong result shape
+    is written into the graph (value_info, or the graph output) and inference is re-run
+    leniently, which keeps it, so the values computed from it get the right shapes too.
+    """
+    from onnx import helper, shape_inference
+
+    g = model.graph
+    fixed: dict[str, list[int]] = {}
+    for _ in range(len(g.node)):  # each correction can change the input shape of a later pool
+        shapes = value_shapes(model)
+        wrong = next(((n.output[0], want) for n in g.node
+                      if n.op_type in ("MaxPool", "AveragePool") and n.input[0] in shapes
+                      and n.output[0] in shapes
+                      and (want := pool_shape(n, shapes[n.input[0]])) not in (None, shapes[n.output[0]])), None)
+        if wrong is None:
+            break
+        fixed[wrong[0]] = wrong[1]
+        elem = {vi.name: vi.type.tensor_type.elem_type for vi in [*g.value_info, *g.output]}
+        outputs = {o.name for o in g.output}
+        del g.value_info[:]
+        g.value_info.extend(helper.make_tensor_value_info(name, elem[name], shape)
+                            for name, shape in fixed.items() if name not in outputs)
+        for o in g.output:  # forget the inferred output shapes, keeping the corrected ones
+            if o.type.HasField("tensor_type"):
+                o.type.CopyFrom(helper.make_tensor_type_proto(o.type.tensor_type.elem_type, fixed.get(o.name)))
+        model = shape_inference.infer_shapes(model, data_prop=True)
+        g = model.graph
+    return model
+
+
 def remove_dead_nodes(graph: onnx.GraphProto) -> None:
     """Drop nodes none of whose outputs reach a graph output."""
     live = {o.name for o in graph.output}
@@ -344,6 +419,7 @@ def simplify(model: onnx.ModelProto, opset: int) -> tuple[onnx.ModelProto, str]:
     note = ""
     for _ in range(MAX_ROUNDS):
         model, note = infer_shapes(model)
+        model = correct_pool_shapes(model)
         if not fold_constants(model.graph, opset, value_shapes(model)):
             break
         remove_dead_nodes(model.graph)

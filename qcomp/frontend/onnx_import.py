@@ -32,6 +32,7 @@ from qcomp.dialects.constants import dense_from_numpy
 from qcomp.errors import UnsupportedModelError
 from qcomp.frontend.constant_folding import (
     FOLDERS,
+    explicit_pads,
     node_attrs,
     remove_dead_nodes,
     simplify,
@@ -332,57 +333,72 @@ class _Importer:
 # --------------------------------------------------------------------------- converters
 
 
-def _explicit_pads(a: dict[str, Any], spatial: Sequence[int], k: Sequence[int], s: Sequence[int],
-                   d: Sequence[int]) -> list[int]:
-    """ONNX `pads` ([begins..., ends...]) with auto_pad resolved."""
-    nd = len(spatial)
-    mode = a.get("auto_pad", "NOTSET") or "NOTSET"
-    if mode == "NOTSET":
-        return [int(p) for p in a.get("pads", [0] * 2 * nd)]
-    if mode == "VALID":
-        return [0] * 2 * nd
-    if mode not in ("SAME_UPPER", "SAME_LOWER"):
-        raise ValueError(f"auto_pad '{mode}' is not supported")
-    begins, ends = [], []
-    for i in range(nd):
-        out = -(-spatial[i] // s[i])
-        total = max((out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - spatial[i], 0)
-        small, big = total // 2, total - total // 2
-        begins.append(small if mode == "SAME_UPPER" else big)
-        ends.append(big if mode == "SAME_UPPER" else small)
-    return begins + ends
-
-
 class _Window:
-    """Kernel, strides, dilations and pads of a conv/pool node, lifted to 2-D for 1-D nodes."""
+    """Kernel, strides, dilations and pads of a conv/pool node, lifted to 2-D for 1-D nodes.
 
-    def __init__(self, imp: _Importer, a: dict[str, Any], kernel: Sequence[int]):
+    3-D nodes (pools only, `max_nd=3`) keep their 3-D geometry: see `_pool3d`.
+    """
+
+    def __init__(self, imp: _Importer, a: dict[str, Any], kernel: Sequence[int], max_nd: int = 2):
         xs = imp.shape(0)
         self.nd = len(xs) - 2
-        if self.nd not in (1, 2):
+        if not 1 <= self.nd <= max_nd:
             op = imp.node.op_type if imp.node is not None else "pooling"
-            raise ValueError(f"only 1-D and 2-D {op} is supported, got {max(self.nd, 0)}-D")
+            dims = "1-D and 2-D" if max_nd == 2 else "1-D, 2-D and 3-D"
+            raise ValueError(f"only {dims} {op} is supported, got {max(self.nd, 0)}-D")
         k = [int(v) for v in kernel]
         s = [int(v) for v in a.get("strides", [1] * self.nd)]
         d = [int(v) for v in a.get("dilations", [1] * self.nd)]
-        p = _explicit_pads(a, xs[2:], k, s, d)
+        p = explicit_pads(a, xs[2:], k, s, d)
         if self.nd == 1:  # [N, C, L] runs as [N, C, 1, L]
             k, s, d, p = [1, *k], [1, *s], [1, *d], [0, p[0], 0, p[1]]
         self.kernel, self.strides, self.dilations, self.pads = k, s, d, p
+        self.ceil = bool(a.get("ceil_mode", 0))
         self.in_shape = xs
 
     def lift(self, shape: Sequence[int]) -> list[int]:
         return [*shape[:2], 1, *shape[2:]] if self.nd == 1 else list(shape)
 
 
-def _windowed(imp: _Importer, w: _Window, build: Callable[[SSAValue, TensorType], Operation]) -> None:
-    """Emit a 2-D conv/pool; 1-D nodes are reshaped to 2-D and back."""
+Build = Callable[[SSAValue, TensorType, list[int], list[int], list[int], list[int]], Operation]
+"""(input, result type, kernel, strides, pads, dilations) -> a 2-D conv/pool op."""
+
+
+def _windowed(imp: _Importer, w: _Window, build: Build) -> None:
+    """Emit a 2-D conv/pool; 1-D nodes are reshaped to 2-D and back, 3-D pools decomposed."""
+    if w.nd == 3:
+        _pool3d(imp, w, build)
+        return
     x = imp.input(0, w.lift(w.in_shape) if w.nd == 1 else None)
     out = imp.out_type()
-    y = imp.emit(build(x, _tensor(w.lift(out.get_shape()))))
+    y = imp.emit(build(x, _tensor(w.lift(out.get_shape())), w.kernel, w.strides, w.pads, w.dilations))
     if w.nd == 1:
         y = imp.emit(q.ReshapeOp(y, out, node=imp.name))
     imp.define(0, y)
+
+
+def _pool3d(imp: _Importer, w: _Window, build: Build) -> None:
+    """A 3-D pool as two 2-D pools: over (H, W), then over D.
+
+        [N, C, D, H, W] -> [N, C*D, H, W] -pool (kh, kw)-> [N, C*D, H', W']
+                        -> [N, C, D, H'*W'] -pool (kd, 1)-> [N, C, D', H'*W'] -> [N, C, D', H', W']
+
+    Exact for max (separable) and for average: the windows are boxes and every axis has
+    its own window_out, and the divisor of a box (its in-bounds taps, or with
+    count_include_pad its taps short of the ceil-mode overhang) is the product of the
+    per-axis counts, so the mean over D of the (H, W) means is the 3-D mean.
+    """
+    n, c, d, h, wd = w.in_shape
+    (kd, kh, kw), (sd, sh, sw), (dd, dh, dw) = w.kernel, w.strides, w.dilations
+    pd0, ph0, pw0, pd1, ph1, pw1 = w.pads
+    oh = q.window_out(h, kh, sh, ph0, ph1, dh, w.ceil)
+    ow = q.window_out(wd, kw, sw, pw0, pw1, dw, w.ceil)
+    od = q.window_out(d, kd, sd, pd0, pd1, dd, w.ceil)
+    y = imp.emit(build(imp.input(0, [n, c * d, h, wd]), _tensor([n, c * d, oh, ow]),
+                       [kh, kw], [sh, sw], [ph0, pw0, ph1, pw1], [dh, dw]))
+    y = imp.emit(q.ReshapeOp(y, _tensor([n, c, d, oh * ow]), node=imp.name))
+    y = imp.emit(build(y, _tensor([n, c, od, oh * ow]), [kd, 1], [sd, 1], [pd0, 0, pd1, 0], [dd, 1]))
+    imp.define(0, imp.emit(q.ReshapeOp(y, imp.out_type(), node=imp.name)))
 
 
 def conv(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
@@ -390,28 +406,22 @@ def conv(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
     w = _Window(imp, a, a.get("kernel_shape", ws[2:]))
     weight = imp.input(1, w.lift(ws) if w.nd == 1 else None)
     bias = imp.optional_input(2)
-    _windowed(imp, w, lambda x, t: q.Conv2dOp(
-        x, weight, bias, t, strides=w.strides, pads=w.pads, dilations=w.dilations,
-        group=int(a.get("group", 1)), node=imp.name))
+    _windowed(imp, w, lambda x, t, k, s, p, d: q.Conv2dOp(
+        x, weight, bias, t, strides=s, pads=p, dilations=d, group=int(a.get("group", 1)), node=imp.name))
 
 
 def max_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
     imp.reject_extra_outputs(1, "Indices")
-    w = _Window(imp, a, a["kernel_shape"])
-    extra = {"dilations": q.ints(w.dilations)} if w.dilations != [1, 1] else {}
-    _windowed(imp, w, lambda x, t: q.MaxPoolOp(
-        x, t, kernel=w.kernel, strides=w.strides, pads=w.pads, ceil_mode=int(a.get("ceil_mode", 0)),
-        node=imp.name, **extra))
+    w = _Window(imp, a, a["kernel_shape"], max_nd=3)
+    _windowed(imp, w, lambda x, t, k, s, p, d: q.MaxPoolOp(
+        x, t, kernel=k, strides=s, pads=p, dilations=d, ceil_mode=int(w.ceil), node=imp.name))
 
 
 def average_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
-    w = _Window(imp, a, a["kernel_shape"])
-    if w.dilations != [1, 1]:
-        raise ValueError(f"dilations {a['dilations']} are not supported")
+    w = _Window(imp, a, a["kernel_shape"], max_nd=3)
     extra = {"count_include_pad": IntegerAttr(1, i64)} if a.get("count_include_pad", 0) else {}
-    _windowed(imp, w, lambda x, t: q.AvgPoolOp(
-        x, t, kernel=w.kernel, strides=w.strides, pads=w.pads, ceil_mode=int(a.get("ceil_mode", 0)),
-        node=imp.name, **extra))
+    _windowed(imp, w, lambda x, t, k, s, p, d: q.AvgPoolOp(
+        x, t, kernel=k, strides=s, pads=p, dilations=d, ceil_mode=int(w.ceil), node=imp.name, **extra))
 
 
 def global_average_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:

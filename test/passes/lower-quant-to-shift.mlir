@@ -127,3 +127,12 @@ func.func @alpha_not_exact(%a: tensor<1x2x!quant.pot<i8, -4>>) -> tensor<1x2x!qu
   %y = quant.gemm %a, %w {node = "fc", alpha = 3.0 : f32} : (tensor<1x2x!quant.pot<i8, -4>>, tensor<2x2x!quant.pot<i8, -7>>) -> tensor<1x2x!quant.pot<i8, -3>>
   func.return %y : tensor<1x2x!quant.pot<i8, -3>>
 }
+
+// -----
+
+// Dilated average pooling is a float-level op only (ONNX conformance); there is no integer kernel.
+// CHECK: lower-quant-to-shift: quant.avgpool 'pool': dilated average pooling (dilations [2, 2]) has no integer kernel
+func.func @dilated_avgpool(%x: tensor<1x2x8x8x!quant.pot<i8, -4>>) -> tensor<1x2x6x6x!quant.pot<i8, -4>> {
+  %y = quant.avgpool %x {node = "pool", kernel = array<i64: 2, 2>, dilations = array<i64: 2, 2>} : (tensor<1x2x8x8x!quant.pot<i8, -4>>) -> tensor<1x2x6x6x!quant.pot<i8, -4>>
+  func.return %y : tensor<1x2x6x6x!quant.pot<i8, -4>>
+}
