@@ -53,6 +53,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.window import Windowed, int_list, ints, window_out
 
 # --------------------------------------------------------------------------- types
 
@@ -156,15 +157,6 @@ def shape_of(value: SSAValue | Attribute) -> tuple[int, ...]:
 
 # --------------------------------------------------------------------------- helpers
 
-def ints(values: Sequence[int]) -> DenseArrayBase:
-    """An `array<i64: ...>` attribute."""
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
-def int_list(attr: DenseArrayBase | None, default: Sequence[int] = ()) -> list[int]:
-    return list(default) if attr is None else [int(v) for v in attr.iter_values()]  # type: ignore[misc]
-
-
 def float_attr(v: float) -> FloatAttr:
     return FloatAttr(float(v), f32)
 
@@ -232,19 +224,6 @@ def broadcast_shapes(node: QuantOp, *shapes: Sequence[int]) -> tuple[int, ...]:
         raise node.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
 
 
-def window_out(size: int, k: int, s: int, pb: int, pe: int, d: int = 1, ceil: bool = False) -> int:
-    """Output length of a sliding window (ONNX conv/pool formula)."""
-    span = size + pb + pe - (d * (k - 1) + 1)
-    if span < 0:
-        return 0
-    if ceil:
-        out = -(-span // s) + 1
-        if (out - 1) * s >= size + pb:  # last window must start inside the input or left pad
-            out -= 1
-        return out
-    return span // s + 1
-
-
 # --------------------------------------------------------------------------- constants
 
 
@@ -305,7 +284,7 @@ class ConstantOp(IRDLOperation):
 
 
 @irdl_op_definition
-class Conv2dOp(QuantOp, FusedActivation):
+class Conv2dOp(QuantOp, FusedActivation, Windowed):
     """2-D convolution, ONNX Conv: NCHW input, OIHW weight (I = C / group), optional bias.
 
     `pads` = [top, left, bottom, right]; `strides`, `dilations` = [h, w]; `group` divides C and O.
@@ -338,22 +317,6 @@ class Conv2dOp(QuantOp, FusedActivation):
         if group != 1:
             attrs["group"] = IntegerAttr(group, i64)
         super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
-
-    @property
-    def stride_hw(self) -> list[int]:
-        return int_list(self.strides, (1, 1))
-
-    @property
-    def pad_tlbr(self) -> list[int]:
-        return int_list(self.pads, (0, 0, 0, 0))
-
-    @property
-    def dilation_hw(self) -> list[int]:
-        return int_list(self.dilations, (1, 1))
-
-    @property
-    def groups(self) -> int:
-        return self.group.value.data if self.group is not None else 1
 
     def verify_(self) -> None:
         xs, ws = shape_of(self.input), shape_of(self.weight)
@@ -648,7 +611,7 @@ class DivOp(BinaryOp):
 # --------------------------------------------------------------------------- pooling
 
 
-class PoolOp(QuantOp):
+class PoolOp(QuantOp, Windowed):
     """Sliding-window pooling over NCHW; `pads` = [top, left, bottom, right], `dilations` = [h, w]."""
 
     input = operand_def(TensorType)
@@ -673,37 +636,12 @@ class PoolOp(QuantOp):
             attrs["ceil_mode"] = IntegerAttr(1, i64)
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
 
-    @property
-    def kernel_hw(self) -> list[int]:
-        return int_list(self.kernel)
-
-    @property
-    def stride_hw(self) -> list[int]:
-        return int_list(self.strides, (1, 1))
-
-    @property
-    def pad_tlbr(self) -> list[int]:
-        return int_list(self.pads, (0, 0, 0, 0))
-
-    @property
-    def dilation_hw(self) -> list[int]:
-        return int_list(self.dilations, (1, 1))
-
-    @property
-    def ceil(self) -> bool:
-        return self.ceil_mode is not None and self.ceil_mode.value.data != 0
-
     def verify_(self) -> None:
         xs = shape_of(self.input)
-        k, s, p, d = self.kernel_hw, self.stride_hw, self.pad_tlbr, self.dilation_hw
-        if len(xs) != 4 or len(k) != 2 or len(s) != 2 or len(p) != 4:
-            raise self.error("expects a 4-D input, 2 kernel sizes, 2 strides and 4 pads")
-        if min(k) < 1 or min(s) < 1 or min(p) < 0:
-            raise self.error("kernel and strides must be positive, pads non-negative")
-        if p[0] >= k[0] * d[0] or p[2] >= k[0] * d[0] or p[1] >= k[1] * d[1] or p[3] >= k[1] * d[1]:
-            raise self.error(f"pads {p} must be smaller than the kernel {k}")
-        oh = window_out(xs[2], k[0], s[0], p[0], p[2], d[0], self.ceil)
-        ow = window_out(xs[3], k[1], s[1], p[1], p[3], d[1], self.ceil)
+        try:
+            oh, ow = self.pooled_hw(xs)
+        except ValueError as e:
+            raise self.error(str(e)) from None
         self.expect_shape((xs[0], xs[1], oh, ow))
 
 

@@ -31,11 +31,11 @@ from qcomp.dialects.shift.base import (
     _check_shift_range,
     _clamp_kw,
     _i64,
-    _int_attr,
     _node_kw,
     int_range,
     shape,
 )
+from qcomp.dialects.window import Windowed
 
 # --------------------------------------------------------------------------- conv / fc
 
@@ -98,7 +98,7 @@ def _compact(vals: Sequence[int]) -> list[int]:
 
 
 @irdl_op_definition
-class Conv2dOp(_WeightedOp):
+class Conv2dOp(_WeightedOp, Windowed):
     """Integer 2-D convolution with bias, requantization and fused activation (NCHW, OIHW).
 
     With `pads` = [top, left, bottom, right] (zero padding: the integer of 0.0), `strides` and
@@ -144,22 +144,6 @@ class Conv2dOp(_WeightedOp):
         if group != 1:
             attrs["group"] = _i64(group)
         super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
-
-    @property
-    def stride_hw(self) -> list[int]:
-        return int_list(self.strides, (1, 1))
-
-    @property
-    def pad_tlbr(self) -> list[int]:
-        return int_list(self.pads, (0, 0, 0, 0))
-
-    @property
-    def dilation_hw(self) -> list[int]:
-        return int_list(self.dilations, (1, 1))
-
-    @property
-    def groups(self) -> int:
-        return _int_attr(self.group, 1)
 
     def shifts(self) -> list[int]:
         """`shift` per output channel."""

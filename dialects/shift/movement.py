@@ -21,7 +21,7 @@ from xdsl.irdl import (
     var_operand_def,
 )
 
-from qcomp.dialects.quant import int_list, ints, window_out
+from qcomp.dialects.quant import int_list, ints
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
@@ -31,11 +31,12 @@ from qcomp.dialects.shift.base import (
     int_range,
     shape,
 )
+from qcomp.dialects.window import Windowed
 
 # --------------------------------------------------------------------------- pooling
 
 
-class _PoolOp(ShiftOp):
+class _PoolOp(ShiftOp, Windowed):
     """Sliding window over NCHW; `pads` = [top, left, bottom, right]."""
 
     input = operand_def(TensorType)
@@ -56,37 +57,12 @@ class _PoolOp(ShiftOp):
             attrs["ceil_mode"] = _i64(1)
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
 
-    @property
-    def kernel_hw(self) -> list[int]:
-        return int_list(self.kernel)
-
-    @property
-    def stride_hw(self) -> list[int]:
-        return int_list(self.strides, (1, 1))
-
-    @property
-    def pad_tlbr(self) -> list[int]:
-        return int_list(self.pads, (0, 0, 0, 0))
-
-    @property
-    def dilation_hw(self) -> list[int]:
-        return [1, 1]
-
-    @property
-    def ceil(self) -> bool:
-        return _int_attr(self.ceil_mode) != 0
-
     def verify_window(self) -> None:
         xs = shape(self.input)
-        k, s, p, d = self.kernel_hw, self.stride_hw, self.pad_tlbr, self.dilation_hw
-        if len(xs) != 4 or len(k) != 2 or len(s) != 2 or len(p) != 4 or len(d) != 2:
-            raise self.error("expects a 4-D input, 2 kernel sizes, 2 strides and 4 pads")
-        if min(k) < 1 or min(s) < 1 or min(p) < 0 or min(d) < 1:
-            raise self.error("kernel, strides and dilations must be positive, pads non-negative")
-        if p[0] >= k[0] * d[0] or p[2] >= k[0] * d[0] or p[1] >= k[1] * d[1] or p[3] >= k[1] * d[1]:
-            raise self.error(f"pads {p} must be smaller than the kernel {k}")
-        oh = window_out(xs[2], k[0], s[0], p[0], p[2], d[0], self.ceil)
-        ow = window_out(xs[3], k[1], s[1], p[1], p[3], d[1], self.ceil)
+        try:
+            oh, ow = self.pooled_hw(xs)
+        except ValueError as e:
+            raise self.error(str(e)) from None
         self.expect_shape((xs[0], xs[1], oh, ow))
         self.storage(self.input, "input")
         self.storage(self.output, "result")
@@ -103,10 +79,6 @@ class MaxPoolOp(_PoolOp):
 
     name = "shift.maxpool"
     dilations = opt_attr_def(DenseArrayBase)
-
-    @property
-    def dilation_hw(self) -> list[int]:
-        return int_list(self.dilations, (1, 1))
 
     def verify_(self) -> None:
         self.verify_window()
