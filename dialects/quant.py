@@ -53,7 +53,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, parse_constant, print_constant
-from qcomp.dialects.window import Windowed, int_list, ints, window_out
+from qcomp.dialects.window import Windowed, int_list, ints
 
 # --------------------------------------------------------------------------- types
 
@@ -319,21 +319,12 @@ class Conv2dOp(QuantOp, FusedActivation, Windowed):
         super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
 
     def verify_(self) -> None:
-        xs, ws = shape_of(self.input), shape_of(self.weight)
-        if len(xs) != 4 or len(ws) != 4:
-            raise self.error(f"expects 4-D input and weight, got {list(xs)} and {list(ws)}")
-        s, p, d, g = self.stride_hw, self.pad_tlbr, self.dilation_hw, self.groups
-        if len(s) != 2 or len(d) != 2 or len(p) != 4:
-            raise self.error("strides and dilations need 2 values, pads 4 (top, left, bottom, right)")
-        if min(s) < 1 or min(d) < 1 or min(p) < 0 or g < 1:
-            raise self.error("strides, dilations and group must be positive, pads non-negative")
-        if xs[1] % g or ws[0] % g or xs[1] // g != ws[1]:
-            raise self.error(f"input channels {xs[1]}, weight {list(ws)} and group {g} disagree")
-        if self.bias is not None and shape_of(self.bias) != (ws[0],):
-            raise self.error(f"bias shape {list(shape_of(self.bias))} is not [{ws[0]}]")
-        oh = window_out(xs[2], ws[2], s[0], p[0], p[2], d[0])
-        ow = window_out(xs[3], ws[3], s[1], p[1], p[3], d[1])
-        self.expect_shape((xs[0], ws[0], oh, ow))
+        try:
+            out = self.convolved_shape(shape_of(self.input), shape_of(self.weight),
+                                       shape_of(self.bias) if self.bias is not None else None)
+        except ValueError as e:
+            raise self.error(str(e)) from None
+        self.expect_shape(out)
 
 
 @irdl_op_definition

@@ -85,3 +85,20 @@ class Windowed:
             raise ValueError(f"pads {p} must be smaller than the kernel {k}")
         return (window_out(in_shape[2], k[0], s[0], p[0], p[2], d[0], self.ceil),
                 window_out(in_shape[3], k[1], s[1], p[1], p[3], d[1], self.ceil))
+
+    def convolved_shape(self, xs: Sequence[int], ws: Sequence[int],
+                        bias_shape: Sequence[int] | None) -> tuple[int, int, int, int]:
+        """The NCHW output shape of this conv (OIHW weight, I = C / group); ValueError names the problem."""
+        if len(xs) != 4 or len(ws) != 4:
+            raise ValueError(f"expects 4-D input and weight, got {list(xs)} and {list(ws)}")
+        s, p, d, g = self.stride_hw, self.pad_tlbr, self.dilation_hw, self.groups
+        if len(s) != 2 or len(d) != 2 or len(p) != 4:
+            raise ValueError("strides and dilations need 2 values, pads 4 (top, left, bottom, right)")
+        if min(s) < 1 or min(d) < 1 or min(p) < 0 or g < 1:
+            raise ValueError("strides, dilations and group must be positive, pads non-negative")
+        if xs[1] % g or ws[0] % g or xs[1] // g != ws[1]:
+            raise ValueError(f"input channels {xs[1]}, weight {list(ws)} and group {g} disagree")
+        if bias_shape is not None and tuple(bias_shape) != (ws[0],):
+            raise ValueError(f"bias shape {list(bias_shape)} is not [{ws[0]}]")
+        return (xs[0], ws[0], window_out(xs[2], ws[2], s[0], p[0], p[2], d[0]),
+                window_out(xs[3], ws[3], s[1], p[1], p[3], d[1]))

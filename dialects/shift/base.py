@@ -29,7 +29,8 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects.constants import dense_to_numpy, parse_constant, print_constant
-from qcomp.dialects.quant import PotType, int_list, ints
+from qcomp.dialects.quant import PotType
+from qcomp.dialects.window import int_list, ints
 
 # --------------------------------------------------------------------------- element helpers
 

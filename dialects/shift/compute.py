@@ -25,7 +25,6 @@ from xdsl.irdl import (
 )
 
 from qcomp.dialects.constants import dense_to_numpy
-from qcomp.dialects.quant import int_list, ints, window_out
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
@@ -35,7 +34,7 @@ from qcomp.dialects.shift.base import (
     int_range,
     shape,
 )
-from qcomp.dialects.window import Windowed
+from qcomp.dialects.window import Windowed, int_list, ints
 
 # --------------------------------------------------------------------------- conv / fc
 
@@ -155,22 +154,13 @@ class Conv2dOp(_WeightedOp, Windowed):
         return self._per_channel("bias_shift", o) or [0] * o
 
     def verify_(self) -> None:
-        xs, ws = shape(self.input), shape(self.weight)
-        if len(xs) != 4 or len(ws) != 4:
-            raise self.error(f"expects 4-D input and weight, got {list(xs)} and {list(ws)}")
-        s, p, d, g = self.stride_hw, self.pad_tlbr, self.dilation_hw, self.groups
-        if len(s) != 2 or len(d) != 2 or len(p) != 4:
-            raise self.error("strides and dilations need 2 values, pads 4 (top, left, bottom, right)")
-        if min(s) < 1 or min(d) < 1 or min(p) < 0 or g < 1:
-            raise self.error("strides, dilations and group must be positive, pads non-negative")
-        if xs[1] % g or ws[0] % g or xs[1] // g != ws[1]:
-            raise self.error(f"input channels {xs[1]}, weight {list(ws)} and group {g} disagree")
-        if self.bias is not None and shape(self.bias) != (ws[0],):
-            raise self.error(f"bias shape {list(shape(self.bias))} is not [{ws[0]}]")
-        oh = window_out(xs[2], ws[2], s[0], p[0], p[2], d[0])
-        ow = window_out(xs[3], ws[3], s[1], p[1], p[3], d[1])
-        self.expect_shape((xs[0], ws[0], oh, ow))
-        self.verify_requant(self.input, self.weight, self.bias, ws[0])
+        try:
+            out = self.convolved_shape(shape(self.input), shape(self.weight),
+                                       shape(self.bias) if self.bias is not None else None)
+        except ValueError as e:
+            raise self.error(str(e)) from None
+        self.expect_shape(out)
+        self.verify_requant(self.input, self.weight, self.bias, out[1])
 
 
 @irdl_op_definition

@@ -21,7 +21,6 @@ from xdsl.irdl import (
     var_operand_def,
 )
 
-from qcomp.dialects.quant import int_list, ints
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
@@ -31,7 +30,7 @@ from qcomp.dialects.shift.base import (
     int_range,
     shape,
 )
-from qcomp.dialects.window import Windowed
+from qcomp.dialects.window import Windowed, int_list, ints
 
 # --------------------------------------------------------------------------- pooling
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qcomp.dialects.quant import window_out
+from qcomp.dialects.window import window_out
 
 # im2col buffers above this size are built and multiplied a few samples at a time.
 IM2COL_BYTES = 64 << 20

@@ -28,7 +28,8 @@ from xdsl.ir import Attribute, Operation
 
 from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_to_numpy, element_dtype
-from qcomp.dialects.quant import PotType, window_out
+from qcomp.dialects.quant import PotType
+from qcomp.dialects.window import window_out
 from qcomp.errors import InputDataError
 from qcomp.executors.base import (
     DEFAULT_CHUNK,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qcomp.dialects.quant import window_out
+from qcomp.dialects.window import window_out
 from qcomp.errors import UnsupportedModelError
 
 if TYPE_CHECKING:

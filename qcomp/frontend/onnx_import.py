@@ -29,6 +29,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.constants import dense_from_numpy
+from qcomp.dialects.window import window_out
 from qcomp.errors import UnsupportedModelError
 from qcomp.frontend.constant_folding import (
     FOLDERS,
@@ -391,9 +392,9 @@ def _pool3d(imp: _Importer, w: _Window, build: Build) -> None:
     n, c, d, h, wd = w.in_shape
     (kd, kh, kw), (sd, sh, sw), (dd, dh, dw) = w.kernel, w.strides, w.dilations
     pd0, ph0, pw0, pd1, ph1, pw1 = w.pads
-    oh = q.window_out(h, kh, sh, ph0, ph1, dh, w.ceil)
-    ow = q.window_out(wd, kw, sw, pw0, pw1, dw, w.ceil)
-    od = q.window_out(d, kd, sd, pd0, pd1, dd, w.ceil)
+    oh = window_out(h, kh, sh, ph0, ph1, dh, w.ceil)
+    ow = window_out(wd, kw, sw, pw0, pw1, dw, w.ceil)
+    od = window_out(d, kd, sd, pd0, pd1, dd, w.ceil)
     y = imp.emit(build(imp.input(0, [n, c * d, h, wd]), _tensor([n, c * d, oh, ow]),
                        [kh, kw], [sh, sw], [ph0, pw0, ph1, pw1], [dh, dw]))
     y = imp.emit(q.ReshapeOp(y, _tensor([n, c, d, oh * ow]), node=imp.name))

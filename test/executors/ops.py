@@ -15,7 +15,8 @@ from xdsl.dialects.test import TestOp
 from xdsl.parser import Parser
 
 from qcomp.dialects.constants import dense_from_numpy, format_dense
-from qcomp.dialects.quant import ConstantOp, Quant, window_out
+from qcomp.dialects.quant import ConstantOp, Quant
+from qcomp.dialects.window import window_out
 from qcomp.executors.base import ExecutionError
 from qcomp.executors.quant import KERNELS, QuantExecutor
 
