@@ -32,6 +32,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from qcomp.dialects import quant
+from qcomp.dialects.window import ints
 from qcomp.registry import register_pass
 
 
@@ -55,7 +56,7 @@ def _fold(op: quant.Conv2dOp | quant.AvgPoolOp, pad: quant.PadOp, pads: list[int
           extra: dict[str, Attribute], rewriter: PatternRewriter) -> None:
     """Replace `op` by a copy reading the pad's input, with `pads`, `extra` attributes and `fused`."""
     attrs = dict(op.attributes)
-    attrs["pads"] = quant.ints(pads)
+    attrs["pads"] = ints(pads)
     if not any(pads):
         del attrs["pads"]
     attrs.update(extra)

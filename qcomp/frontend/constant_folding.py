@@ -334,7 +334,7 @@ def correct_pool_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
     """Give every MaxPool/AveragePool result the shape onnxruntime computes, and re-infer downstream.
 
     In ceil mode ONNX shape inference keeps a last window that would start in the end
-    padding; onnxruntime, onnx.reference and quant.window_out drop it. A wrong result shape
+    padding; onnxruntime, onnx.reference and window_out drop it. A wrong result shape
     is written into the graph (value_info, or the graph output) and inference is re-run
     leniently, which keeps it, so the values computed from it get the right shapes too.
     """

@@ -1,0 +1,193 @@
+"""Shared pieces of the quant dialect: the op base class, fused activations, `quant.constant`,
+and small helpers passes use on quant IR."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    StringAttr,
+    TensorType,
+    f32,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    attr_def,
+    irdl_op_definition,
+    opt_attr_def,
+    result_def,
+    traits_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.quant.types import (
+    pot_of,
+    shape_of,
+)
+
+# --------------------------------------------------------------------------- helpers
+
+def float_attr(v: float) -> FloatAttr:
+    return FloatAttr(float(v), f32)
+
+
+class QuantOp(IRDLOperation):
+    """Base of quant ops: a `node` name and the generic `operands : functional-type` syntax."""
+
+    node = opt_attr_def(StringAttr)
+    traits = traits_def(Pure())
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    @property
+    def node_name(self) -> str:
+        return self.node.data if self.node is not None else "<unnamed>"
+
+    def error(self, msg: str) -> VerifyException:
+        return VerifyException(f"{self.name} '{self.node_name}': {msg}")
+
+    def expect_shape(self, want: Sequence[int], result: SSAValue | None = None) -> None:
+        res = result if result is not None else self.results[0]
+        got = shape_of(res)
+        if tuple(want) != got:
+            raise self.error(f"result shape {list(got)} does not match the inferred shape {list(want)}")
+
+    def set_node(self, name: str | None) -> None:
+        if name:
+            self.attributes["node"] = StringAttr(name)
+
+
+class FusedActivation:
+    """Ops that can carry a fused activation clamp: `act_min` / `act_max` (absent = unbounded).
+
+    The `fuse` pass folds a following ReLU (act_min = 0), ReLU6 / Clip into the producer,
+    so that requantization and clamping happen in the kernel that produces the value.
+    """
+
+    @property
+    def act_bounds(self) -> tuple[float, float]:
+        attrs = self.attributes  # type: ignore[attr-defined]
+        lo, hi = attrs.get("act_min"), attrs.get("act_max")
+        return (lo.value.data if lo is not None else -float("inf"),
+                hi.value.data if hi is not None else float("inf"))
+
+    @property
+    def has_activation(self) -> bool:
+        return "act_min" in self.attributes or "act_max" in self.attributes  # type: ignore[attr-defined]
+
+    def set_activation(self, lo: float, hi: float) -> None:
+        attrs = self.attributes  # type: ignore[attr-defined]
+        for key, v in (("act_min", lo), ("act_max", hi)):
+            if np.isfinite(v):
+                attrs[key] = float_attr(v)
+            else:
+                attrs.pop(key, None)
+
+
+def _node_kw(node: str | None) -> dict[str, Attribute]:
+    return {"node": StringAttr(node)} if node else {}
+
+
+def broadcast_shapes(node: QuantOp, *shapes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+    except ValueError:
+        raise node.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
+
+
+# --------------------------------------------------------------------------- constants
+
+
+@irdl_op_definition
+class ConstantOp(IRDLOperation):
+    """A constant tensor (weights, biases, shapes).
+
+    `value` holds the data bytes-backed. The result type equals the value's type, except
+    for quantized constants whose result is `tensor<...x!quant.pot<...>>` and whose value
+    holds the integers q in the pot type's storage type.
+        %w = quant.constant dense<[1.0, 2.0]> : tensor<2xf32> {node = "fc.bias"}
+        %q = quant.constant dense<[3, -4]> : tensor<2xi8> -> tensor<2x!quant.pot<i8, -5>>
+    Large payloads print as a hex blob; with elision on they print `dense<elided N elements>`,
+    which cannot be parsed back.
+    """
+
+    name = "quant.constant"
+    value = attr_def(DenseIntOrFPElementsAttr)
+    node = opt_attr_def(StringAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def __init__(self, value: DenseIntOrFPElementsAttr, result_type: Attribute | None = None,
+                 node: str | None = None):
+        attrs: dict[str, Attribute] = {"value": value, **_node_kw(node)}
+        super().__init__(result_types=[result_type or value.type], attributes=attrs)
+
+    @property
+    def node_name(self) -> str:
+        return self.node.data if self.node is not None else "<unnamed>"
+
+    def numpy(self) -> np.ndarray:
+        return dense_to_numpy(self.value)
+
+    def verify_(self) -> None:
+        vt, rt = self.value.type, self.output.type
+        assert isinstance(rt, TensorType)
+        if vt.get_shape() != rt.get_shape():
+            raise VerifyException(f"quant.constant '{self.node_name}': value shape differs from result shape")
+        pot = pot_of(rt)
+        if pot is None and vt.element_type != rt.element_type:
+            raise VerifyException(f"quant.constant '{self.node_name}': value type {vt} differs from result type {rt}")
+        if pot is not None and vt.element_type.width != pot.storage.width:  # type: ignore[attr-defined]
+            raise VerifyException(f"quant.constant '{self.node_name}': value must be stored as {pot.storage}")
+
+    def print(self, printer: Printer) -> None:
+        print_constant(self, self.value, printer)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ConstantOp:
+        value, rtype, attrs = parse_constant(parser, "quant.constant")
+        op = cls(value, rtype)
+        op.attributes.update(attrs)
+        return op
+
+
+# --------------------------------------------------------------------------- helpers for passes
+
+
+def is_float_tensor(t: Attribute) -> bool:
+    """A tensor of f32/f64 elements (not PoT-quantized)."""
+    return isinstance(t, TensorType) and isinstance(t.element_type, Float32Type | Float64Type)
+
+
+def float_constant(value: SSAValue | None) -> np.ndarray | None:
+    """The data of the float (not PoT-quantized) `quant.constant` producing `value`, else None."""
+    if value is None or not isinstance(op := value.owner, ConstantOp):
+        return None
+    if not is_float_tensor(op.output.type) or op.output.type != op.value.type:
+        return None
+    return op.numpy()
+
+
+def replacement_constant(array: np.ndarray, like: SSAValue | None, dtype: np.dtype, node: str) -> ConstantOp:
+    """A constant holding `array` in `dtype`, named after the constant it replaces (or `node`)."""
+    if like is not None and isinstance(like.owner, ConstantOp) and like.owner.node is not None:
+        node = like.owner.node.data
+    op = ConstantOp(dense_from_numpy(np.asarray(array, dtype=dtype)), node=node)
+    if like is not None:
+        op.output.name_hint = like.name_hint
+    return op
+
+
+def node_of(op: Operation) -> str:
+    """The ONNX node name carried by `op`, or its op name when it has none."""
+    node = op.attributes.get("node")
+    return node.data if isinstance(node, StringAttr) else op.name

@@ -1,0 +1,351 @@
+"""quant ops that compute: conv2d, gemm, matmul, batch_norm and the elementwise ops."""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import (
+    attr_def,
+    irdl_op_definition,
+    operand_def,
+    opt_attr_def,
+    opt_operand_def,
+    result_def,
+)
+
+from qcomp.dialects.quant.base import (
+    FusedActivation,
+    QuantOp,
+    _node_kw,
+    broadcast_shapes,
+    float_attr,
+)
+from qcomp.dialects.quant.types import (
+    shape_of,
+)
+from qcomp.dialects.window import Windowed, ints
+
+# --------------------------------------------------------------------------- compute ops
+
+
+@irdl_op_definition
+class Conv2dOp(QuantOp, FusedActivation, Windowed):
+    """2-D convolution, ONNX Conv: NCHW input, OIHW weight (I = C / group), optional bias.
+
+    `pads` = [top, left, bottom, right]; `strides`, `dilations` = [h, w]; `group` divides C and O.
+    y[n,o,y,x] = b[o] + sum_{c,ky,kx} in_pad[n, g*C/G + c, y*sh + ky*dh, x*sw + kx*dw] * w[o,c,ky,kx]
+    then the fused activation clamp [act_min, act_max], if any (see FusedActivation).
+    """
+
+    name = "quant.conv2d"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    strides = opt_attr_def(DenseArrayBase)
+    pads = opt_attr_def(DenseArrayBase)
+    dilations = opt_attr_def(DenseArrayBase)
+    group = opt_attr_def(IntegerAttr[I64])
+    act_min = opt_attr_def(FloatAttr)
+    act_max = opt_attr_def(FloatAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, w: SSAValue, b: SSAValue | None, result_type: Attribute, *,
+                 strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), group: int = 1,
+                 node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node)}
+        if tuple(strides) != (1, 1):
+            attrs["strides"] = ints(strides)
+        if tuple(pads) != (0, 0, 0, 0):
+            attrs["pads"] = ints(pads)
+        if tuple(dilations) != (1, 1):
+            attrs["dilations"] = ints(dilations)
+        if group != 1:
+            attrs["group"] = IntegerAttr(group, i64)
+        super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
+
+    def verify_(self) -> None:
+        try:
+            out = self.convolved_shape(shape_of(self.input), shape_of(self.weight),
+                                       shape_of(self.bias) if self.bias is not None else None)
+        except ValueError as e:
+            raise self.error(str(e)) from None
+        self.expect_shape(out)
+
+
+@irdl_op_definition
+class GemmOp(QuantOp, FusedActivation):
+    """ONNX Gemm: y = alpha * A' @ B' + beta * C, A' = A^T if trans_a, B' = B^T if trans_b.
+
+    A and B are 2-D; C (optional) broadcasts to the [M, N] result. Then the fused activation
+    clamp [act_min, act_max], if any.
+    """
+
+    name = "quant.gemm"
+    a = operand_def(TensorType)
+    b = operand_def(TensorType)
+    c = opt_operand_def(TensorType)
+    alpha = opt_attr_def(FloatAttr)
+    beta = opt_attr_def(FloatAttr)
+    trans_a = opt_attr_def(IntegerAttr[I64])
+    trans_b = opt_attr_def(IntegerAttr[I64])
+    act_min = opt_attr_def(FloatAttr)
+    act_max = opt_attr_def(FloatAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, a: SSAValue, b: SSAValue, c: SSAValue | None, result_type: Attribute, *,
+                 alpha: float = 1.0, beta: float = 1.0, trans_a: int = 0, trans_b: int = 0,
+                 node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node)}
+        if alpha != 1.0:
+            attrs["alpha"] = float_attr(alpha)
+        if beta != 1.0:
+            attrs["beta"] = float_attr(beta)
+        if trans_a:
+            attrs["trans_a"] = IntegerAttr(1, i64)
+        if trans_b:
+            attrs["trans_b"] = IntegerAttr(1, i64)
+        super().__init__(operands=[a, b, c], result_types=[result_type], attributes=attrs)
+
+    @property
+    def alpha_value(self) -> float:
+        return self.alpha.value.data if self.alpha is not None else 1.0
+
+    @property
+    def beta_value(self) -> float:
+        return self.beta.value.data if self.beta is not None else 1.0
+
+    @property
+    def ta(self) -> bool:
+        return self.trans_a is not None and self.trans_a.value.data != 0
+
+    @property
+    def tb(self) -> bool:
+        return self.trans_b is not None and self.trans_b.value.data != 0
+
+    def verify_(self) -> None:
+        a, b = shape_of(self.a), shape_of(self.b)
+        if len(a) != 2 or len(b) != 2:
+            raise self.error(f"expects 2-D A and B, got {list(a)} and {list(b)}")
+        m, k = (a[1], a[0]) if self.ta else a
+        k2, n = (b[1], b[0]) if self.tb else b
+        if k != k2:
+            raise self.error(f"inner dimensions differ: {k} vs {k2}")
+        if self.c is not None:
+            c = shape_of(self.c)
+            if broadcast_shapes(self, c, (m, n)) != (m, n):
+                raise self.error(f"C of shape {list(c)} does not broadcast to [{m}, {n}]")
+        self.expect_shape((m, n))
+
+
+@irdl_op_definition
+class MatMulOp(QuantOp, FusedActivation):
+    """ONNX MatMul: numpy matmul semantics (batched, broadcasting leading dimensions), then the
+    fused activation clamp [act_min, act_max], if any."""
+
+    name = "quant.matmul"
+    a = operand_def(TensorType)
+    b = operand_def(TensorType)
+    act_min = opt_attr_def(FloatAttr)
+    act_max = opt_attr_def(FloatAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, a: SSAValue, b: SSAValue, result_type: Attribute, *, node: str | None = None):
+        super().__init__(operands=[a, b], result_types=[result_type], attributes=_node_kw(node))
+
+    def verify_(self) -> None:
+        a, b = list(shape_of(self.a)), list(shape_of(self.b))
+        if not a or not b:
+            raise self.error("matmul operands must have rank >= 1")
+        a1 = [1] + a if len(a) == 1 else a
+        b1 = b + [1] if len(b) == 1 else b
+        if a1[-1] != b1[-2]:
+            raise self.error(f"inner dimensions differ: {a1[-1]} vs {b1[-2]}")
+        lead = broadcast_shapes(self, a1[:-2], b1[:-2])
+        out = [*lead, a1[-2], b1[-1]]
+        if len(a) == 1:
+            out.pop(-2)
+        if len(b) == 1:
+            out.pop(-1)
+        self.expect_shape(out)
+
+
+@irdl_op_definition
+class BatchNormOp(QuantOp):
+    """ONNX BatchNormalization (inference): y = scale * (x - mean) / sqrt(var + eps) + bias, per channel (axis 1)."""
+
+    name = "quant.batch_norm"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    mean = operand_def(TensorType)
+    var = operand_def(TensorType)
+    epsilon = opt_attr_def(FloatAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, scale: SSAValue, bias: SSAValue, mean: SSAValue, var: SSAValue,
+                 result_type: Attribute, *, epsilon: float = 1e-5, node: str | None = None):
+        attrs: dict[str, Attribute] = {**_node_kw(node), "epsilon": float_attr(epsilon)}
+        super().__init__(operands=[x, scale, bias, mean, var], result_types=[result_type], attributes=attrs)
+
+    @property
+    def eps(self) -> float:
+        return self.epsilon.value.data if self.epsilon is not None else 1e-5
+
+    def verify_(self) -> None:
+        xs = shape_of(self.input)
+        if len(xs) < 2:
+            raise self.error("input must have a channel axis")
+        for v in (self.scale, self.bias, self.mean, self.var):
+            if shape_of(v) != (xs[1],):
+                raise self.error(f"parameter shape {list(shape_of(v))} is not [{xs[1]}]")
+        self.expect_shape(xs)
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+class UnaryOp(QuantOp):
+    """Elementwise op on one tensor; result shape equals the input's."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, result_type: Attribute | None = None, *, node: str | None = None,
+                 **attrs: Attribute):
+        super().__init__(operands=[x], result_types=[result_type or x.type],
+                         attributes={**_node_kw(node), **attrs})
+
+    def verify_(self) -> None:
+        self.expect_shape(shape_of(self.input))
+
+
+@irdl_op_definition
+class ReluOp(UnaryOp):
+    """y = max(x, 0)."""
+
+    name = "quant.relu"
+
+
+@irdl_op_definition
+class ClipOp(UnaryOp):
+    """y = min(max(x, min), max); an absent bound is unbounded. Clip(0, 6) is ReLU6."""
+
+    name = "quant.clip"
+    min = opt_attr_def(FloatAttr)
+    max = opt_attr_def(FloatAttr)
+
+    @property
+    def lo(self) -> float:
+        return self.min.value.data if self.min is not None else -float("inf")
+
+    @property
+    def hi(self) -> float:
+        return self.max.value.data if self.max is not None else float("inf")
+
+    def verify_(self) -> None:
+        super().verify_()
+        if self.lo > self.hi:
+            raise self.error(f"min {self.lo} is above max {self.hi}")
+
+
+@irdl_op_definition
+class LeakyReluOp(UnaryOp):
+    """y = x if x >= 0 else alpha * x."""
+
+    name = "quant.leaky_relu"
+    alpha = attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class SigmoidOp(UnaryOp):
+    """y = 1 / (1 + exp(-x))."""
+
+    name = "quant.sigmoid"
+
+
+@irdl_op_definition
+class TanhOp(UnaryOp):
+    """y = tanh(x)."""
+
+    name = "quant.tanh"
+
+
+@irdl_op_definition
+class HardSigmoidOp(UnaryOp):
+    """y = max(0, min(1, alpha * x + beta)) (ONNX defaults alpha 0.2, beta 0.5)."""
+
+    name = "quant.hard_sigmoid"
+    alpha = attr_def(FloatAttr)
+    beta = attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class HardSwishOp(UnaryOp):
+    """y = x * max(0, min(1, x / 6 + 1 / 2))."""
+
+    name = "quant.hard_swish"
+
+
+@irdl_op_definition
+class SoftmaxOp(UnaryOp):
+    """y = exp(x - max) / sum(exp(x - max)) along `axis` (opset >= 13 semantics: one axis)."""
+
+    name = "quant.softmax"
+    axis = attr_def(IntegerAttr[I64])
+
+    def verify_(self) -> None:
+        super().verify_()
+        rank = len(shape_of(self.input))
+        if not -rank <= self.axis.value.data < rank:
+            raise self.error(f"axis {self.axis.value.data} out of range for rank {rank}")
+
+
+class BinaryOp(QuantOp):
+    """Elementwise op on two tensors with numpy/ONNX broadcasting."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, node: str | None = None):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=_node_kw(node))
+
+    def verify_(self) -> None:
+        self.expect_shape(broadcast_shapes(self, shape_of(self.lhs), shape_of(self.rhs)))
+
+
+@irdl_op_definition
+class AddOp(BinaryOp, FusedActivation):
+    """y = lhs + rhs, then the fused activation clamp [act_min, act_max] if any."""
+
+    name = "quant.add"
+    act_min = opt_attr_def(FloatAttr)
+    act_max = opt_attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class SubOp(BinaryOp):
+    """y = lhs - rhs."""
+
+    name = "quant.sub"
+
+
+@irdl_op_definition
+class MulOp(BinaryOp):
+    """y = lhs * rhs."""
+
+    name = "quant.mul"
+
+
+@irdl_op_definition
+class DivOp(BinaryOp):
+    """y = lhs / rhs (float division)."""
+
+    name = "quant.div"
