@@ -30,9 +30,9 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant.types import (
     pot_of,
-    shape_of,
 )
 
 # --------------------------------------------------------------------------- helpers
@@ -41,25 +41,8 @@ def float_attr(v: float) -> FloatAttr:
     return FloatAttr(float(v), f32)
 
 
-class QuantOp(IRDLOperation):
-    """Base of quant ops: a `node` name and the generic `operands : functional-type` syntax."""
-
-    node = opt_attr_def(StringAttr)
-    traits = traits_def(Pure())
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
-
-    @property
-    def node_name(self) -> str:
-        return self.node.data if self.node is not None else "<unnamed>"
-
-    def error(self, msg: str) -> VerifyException:
-        return VerifyException(f"{self.name} '{self.node_name}': {msg}")
-
-    def expect_shape(self, want: Sequence[int], result: SSAValue | None = None) -> None:
-        res = result if result is not None else self.results[0]
-        got = shape_of(res)
-        if tuple(want) != got:
-            raise self.error(f"result shape {list(got)} does not match the inferred shape {list(want)}")
+class QuantOp(NodeOp):
+    """Base of quant ops (see NodeOp: the ONNX `node` name and the generic syntax)."""
 
     def set_node(self, name: str | None) -> None:
         if name:

@@ -29,6 +29,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects.constants import dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant import PotType
 from qcomp.dialects.window import int_list, ints
 
@@ -72,19 +73,8 @@ def shape(v: SSAValue) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- base
 
 
-class ShiftOp(IRDLOperation):
-    """Base of shift ops: a `node` name, Pure, and the `operands attr-dict : functional-type` syntax."""
-
-    node = opt_attr_def(StringAttr)
-    traits = traits_def(Pure())
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
-
-    @property
-    def node_name(self) -> str:
-        return self.node.data if self.node is not None else "<unnamed>"
-
-    def error(self, msg: str) -> VerifyException:
-        return VerifyException(f"{self.name} '{self.node_name}': {msg}")
+class ShiftOp(NodeOp):
+    """Base of shift ops (see NodeOp: the ONNX `node` name and the generic syntax)."""
 
     # -- type checks shared by the verifiers
 
@@ -138,12 +128,6 @@ class ShiftOp(IRDLOperation):
         lo, hi = vals
         if not qmin <= lo <= hi <= qmax:
             raise self.error(f"clamp [{lo}, {hi}] must satisfy {qmin} <= lo <= hi <= {qmax} ({st} result)")
-
-    def expect_shape(self, want: Sequence[int], result: SSAValue | None = None) -> None:
-        res = result if result is not None else self.results[0]
-        got = shape(res)
-        if tuple(want) != got:
-            raise self.error(f"result shape {list(got)} does not match the inferred shape {list(want)}")
 
 
 def _node_kw(node: str | None) -> dict[str, Attribute]:

@@ -1,0 +1,35 @@
+"""The base of every quant and shift op: the ONNX node name, Pure, and the generic syntax."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import StringAttr, TensorType
+from xdsl.ir import SSAValue
+from xdsl.irdl import IRDLOperation, opt_attr_def, traits_def
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+
+class NodeOp(IRDLOperation):
+    """An op that carries the ONNX node it came from (`node`), so diagnostics can name it;
+    printed as `dialect.op operands {attributes} : (operand types) -> result types`."""
+
+    node = opt_attr_def(StringAttr)
+    traits = traits_def(Pure())
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    @property
+    def node_name(self) -> str:
+        return self.node.data if self.node is not None else "<unnamed>"
+
+    def error(self, msg: str) -> VerifyException:
+        return VerifyException(f"{self.name} '{self.node_name}': {msg}")
+
+    def expect_shape(self, want: Sequence[int], result: SSAValue | None = None) -> None:
+        res = result if result is not None else self.results[0]
+        if not isinstance(res.type, TensorType):
+            raise self.error(f"result {res.type} is not a tensor")
+        got = tuple(res.type.get_shape())
+        if tuple(want) != got:
+            raise self.error(f"result shape {list(got)} does not match the inferred shape {list(want)}")
