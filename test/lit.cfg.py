@@ -30,6 +30,8 @@ config.substitutions.append(
 
 if shutil.which("cc"):
     config.available_features.add("cc")
+if shutil.which("clang"):
+    config.available_features.add("clang")
 try:
     import onnxruntime  # noqa: F401
     config.available_features.add("onnxruntime")

@@ -51,6 +51,22 @@ static int32_t qc_quantize(float v, int32_t qmin, int32_t qmax)
 """
 
 
+# No kernel may receive a link-time constant address (docs/c-backend.md, "Compiler bugs
+# avoided"): gcc 12.2 at -O2/-O3/-Os deletes the call to a non-inlined static function
+# whose pointer parameters interprocedural constant propagation has all replaced by
+# constant addresses into a static array (the clone's mod/ref summary loses its
+# stores). Every function therefore takes the arena base, its own pointer parameters and
+# the constants it passes on through QC_OPAQUE: an empty asm that makes the value unknown.
+OPAQUE_HELPER = r"""/* QC_OPAQUE(p): p's value becomes unknown to the optimiser, so that no kernel is called
+   with a constant address (gcc 12 -O2 miscompiles such calls; see qcomp's C backend doc). */
+#if defined(__GNUC__)
+#define QC_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define QC_OPAQUE(p) do { void *volatile qc_opaque_ = (void *)(p); (p) = qc_opaque_; } while (0)
+#endif
+"""
+
+
 def _hexfloat(exp: int) -> str:
     """2^exp as an exact C99 hexadecimal float literal."""
     return f"0x1p{exp}f"
@@ -99,6 +115,11 @@ class CPrinter:
         parts.append(f"static void {k.sym_name.data}({', '.join(params)})\n{{\n{body}\n}}")
         return "\n".join(parts)
 
+    def module_globals(self) -> dict[str, ec.GlobalOp]:
+        if not hasattr(self, "_globals"):
+            self._globals = {o.sym_name.data: o for o in self.module.ops if isinstance(o, ec.GlobalOp)}
+        return self._globals
+
     def value(self, v: SSAValue) -> str:
         return self.names[v]
 
@@ -111,8 +132,16 @@ class CPrinter:
         static = "static " if f.visibility.data == "static" else ""
         proto = f"{static}void {f.sym_name.data}({', '.join(params) or 'void'})"
         lines = [proto, "{"]
+        body: list[str] = []
         for op in f.body.block.ops:
-            lines += ["    " + ln for ln in self.stmt(op)]
+            body += self.stmt(op)
+        # Pointers reach the kernels only through QC_OPAQUE (see OPAQUE_HELPER).
+        opaque = [f"QC_OPAQUE({self.names[a]});" for a in f.body.block.args]
+        if any(isinstance(op, ec.BufferOp) for op in f.body.block.ops):
+            assert self.arena is not None
+            opaque.insert(0, f"int8_t *qc_base = (int8_t *){self.arena.sym_name.data};")
+            opaque.insert(1, "QC_OPAQUE(qc_base);")
+        lines += ["    " + ln for ln in opaque + body]
         lines.append("}")
         return "\n".join(lines), proto + ";"
 
@@ -127,11 +156,14 @@ class CPrinter:
             self.names[op.result] = name
             note = op.attributes.get("node")
             comment = f" /* {note.data} {op.attributes['shape'].data} */" if note is not None and "shape" in op.attributes else ""  # type: ignore[attr-defined]
-            return [f"{ct} *const {name} = ({ct} *)(void *)((int8_t *){self.arena.sym_name.data} "
-                    f"+ {op.offset.data});{comment}"]
+            return [f"{ct} *const {name} = ({ct} *)(void *)(qc_base + {op.offset.data});{comment}"]
         if isinstance(op, ec.GetGlobalOp):
-            self.names[op.result] = op.global_name.root_reference.data
-            return []
+            sym = op.global_name.root_reference.data
+            name = f"{sym}_p"
+            self.names[op.result] = name
+            g = self.module_globals().get(sym)
+            ct = ec.c_type(g.type.get_element_type()) if g is not None else "int8_t"
+            return [f"const {ct} *{name} = {sym};", f"QC_OPAQUE({name});"]
         if isinstance(op, ec.StaticBufferOp):
             self.names[op.result] = op.sym_name.data
             return []
@@ -197,6 +229,7 @@ class CPrinter:
         memo = self._memory_note()
         c_parts = [BANNER + memo, "\n".join([f'#include "{self.header_name}"', *includes])]
         c_parts += verbatim
+        c_parts.append(OPAQUE_HELPER)
         if uses_quant:
             c_parts.append(QUANT_HELPER)
         c_parts += statics + [""] + top + funcs
