@@ -17,6 +17,7 @@ programmatically, in the order of `pipelines/int8_fpga.yaml`.
 
     python scripts/accuracy_table.py                 # everything, writes docs/accuracy.md
     python scripts/accuracy_table.py --models lenet --methods mse --out -
+    python scripts/accuracy_table.py --quick         # lenet, minmax, per-channel; prints only
 """
 
 from __future__ import annotations
@@ -187,16 +188,24 @@ def report(rows: list[Row], args, with_shift: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", nargs="*", help="model stems or paths (default: models/*/*.onnx)")
-    p.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS)
-    p.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument("--methods", nargs="*", default=None, choices=METHODS, help="default: all")
+    p.add_argument("--variants", nargs="*", default=None, choices=list(VARIANTS), help="default: all")
     p.add_argument("--calib", type=Path, default=REPO / "models/digits/calib.npy")
     p.add_argument("--test-x", type=Path, default=REPO / "models/digits/test_x.npy")
     p.add_argument("--test-y", type=Path, default=REPO / "models/digits/test_y.npy")
-    p.add_argument("--out", default=str(REPO / "docs/accuracy.md"), help="Markdown output ('-': stdout only)")
+    p.add_argument("--out", default=None, help="Markdown output ('-': stdout only; default docs/accuracy.md)")
     p.add_argument("--no-shift", action="store_true", help="skip the shift level")
+    p.add_argument("--quick", action="store_true",
+                   help="a quick run (scripts/check_readme.py): lenet, minmax, per-channel, unless given; "
+                        "writes no file unless --out is given")
     args = p.parse_args(argv)
+    if args.quick:
+        args.models = args.models or ["lenet"]
+    args.methods = args.methods or (["minmax"] if args.quick else list(METHODS))
+    args.variants = args.variants or (["per-channel"] if args.quick else list(VARIANTS))
+    args.out = args.out or ("-" if args.quick else str(REPO / "docs/accuracy.md"))
 
-    all_models = sorted((REPO / "models").glob("*/*.onnx"))
+    all_models = sorted([*(REPO / "models").glob("lenet/*.onnx"), *(REPO / "models").glob("resnet/*.onnx")])  # digit models
     if args.models:
         paths = [Path(m) if m.endswith(".onnx") else next(x for x in all_models if x.stem == m)
                  for m in args.models]

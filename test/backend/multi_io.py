@@ -18,6 +18,7 @@ from qcomp.backend.c_emitter import emit_c_files
 from qcomp.context import make_context
 from qcomp.dialects.constants import dense_from_numpy, format_dense
 from qcomp.executors.shift import ShiftExecutor
+from qcomp.testing import verdict
 
 rng = np.random.default_rng(3)
 w = rng.integers(-20, 21, (4, 2, 3, 3)).astype(np.int8)
@@ -76,7 +77,7 @@ sizes = [6, 36, 50]
 off = 0
 for k, size in enumerate(sizes):
     ok = np.array_equal(got[:, off : off + size], refs[k].reshape(n, -1))
-    print(f"output {k}: {'ok' if ok else 'FAIL'}")
+    print(f"output {k}: {verdict(ok)}")
     off += size
 # CHECK: void model_forward(const int8_t *in0, const int8_t *in1, int8_t *out0, int8_t *out1, int8_t *out2);
 # CHECK: output 0: ok

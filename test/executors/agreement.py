@@ -17,6 +17,7 @@ from xdsl.parser import Parser
 from qcomp.context import make_context
 from qcomp.dialects.constants import dense_from_numpy, format_dense
 from qcomp.executors.agreement import check_agreement
+from qcomp.testing import verdict
 
 RNG = np.random.default_rng(11)
 
@@ -108,7 +109,7 @@ TAB = """func.func @main(%x: tensor<1x64x!quant.pot<i8, -4>>) -> (tensor<1x64x!q
 tab = Parser(make_context(), TAB).parse_module()
 xt = np.tile(np.arange(-128, 128, dtype=np.int8).reshape(4, 64), (10, 1))  # every input integer
 for name, a in zip(("sigmoid", "tanh", "hard_swish", "softmax"), check_agreement(tab, [xt]).outputs):
-    print(f"table {name}: {a.equal}/{a.total} max_abs_diff={a.max_abs_diff} {'ok' if a.max_abs_diff <= 1 else 'FAIL'}")
+    print(f"table {name}: {a.equal}/{a.total} max_abs_diff={a.max_abs_diff} {verdict(a.max_abs_diff <= 1)}")
 # CHECK: table sigmoid: {{[0-9]+}}/2560 max_abs_diff={{[01]}} ok
 # CHECK: table tanh: {{[0-9]+}}/2560 max_abs_diff={{[01]}} ok
 # CHECK: table hard_swish: {{[0-9]+}}/2560 max_abs_diff={{[01]}} ok

@@ -16,6 +16,7 @@ from xdsl.parser import Parser
 from qcomp.dialects.constants import dense_from_numpy, format_dense
 from qcomp.dialects.quant import Quant
 from qcomp.executors.quant import QuantExecutor
+from qcomp.testing import verdict
 
 rng = np.random.default_rng(1)
 
@@ -87,7 +88,7 @@ print("shapes:", out.shape, mm.shape, out.dtype, mm.dtype)
 ref_o, ref_m = zip(*[ex.run([x[i : i + 1]], batched=False) for i in range(10)])
 ref_o, ref_m = np.concatenate(ref_o), np.stack(ref_m)
 err = max(float(np.max(np.abs(out - ref_o))), float(np.max(np.abs(mm - ref_m))) / float(np.max(np.abs(ref_m))))
-print(f"batched vs per-sample: {'ok' if err <= 1e-5 else 'FAIL'} max_err={err:.1e}")
+print(f"batched vs per-sample: {verdict(err <= 1e-5)} max_err={err:.1e}")
 
 # Per-axis fake quant ran on the batch: the residual input is on its grid per channel.
 grid = []
@@ -95,7 +96,7 @@ ex.run([x], observer=lambda op, res: grid.append(res[0]) if op is not None and o
 exps = np.array([-4, -5, -3, -4, -6, -4, -5, -4]).reshape(1, 8, 1, 1)
 dq = np.concatenate(grid)
 on_grid = np.array_equal(dq * 2.0 ** -exps, np.round(dq * 2.0 ** -exps)) and dq.max() <= 127 * 2.0 ** exps.max()
-print("per-axis grid:", "ok" if on_grid and dq.shape == (10, 8, 6, 6) else "FAIL")
+print("per-axis grid:", verdict(on_grid and dq.shape == (10, 8, 6, 6)))
 
 # Observer: (None, args) first, then every op once per chunk (3 chunks of <= 4 samples).
 n_ops = len(list(module.walk())) - 3  # minus module, func, return
@@ -106,9 +107,9 @@ print("conv1 chunk shapes:", conv_shapes)
 
 # Big chunks and a single sample give the same numbers.
 (o2, m2) = QuantExecutor(module, chunk_size=64).run([x])
-print("chunking:", "ok" if np.allclose(o2, out, atol=1e-6) and np.allclose(m2, mm, atol=1e-5) else "FAIL")
+print("chunking:", verdict(np.allclose(o2, out, atol=1e-6) and np.allclose(m2, mm, atol=1e-5)))
 (o1, m1) = ex.run([x[3:4]])
-print("single sample:", o1.shape, m1.shape, "ok" if np.allclose(o1, out[3:4], atol=1e-6) else "FAIL")
+print("single sample:", o1.shape, m1.shape, verdict(np.allclose(o1, out[3:4], atol=1e-6)))
 
 try:
     ex.run([x[:, :, :5]])

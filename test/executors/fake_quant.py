@@ -6,6 +6,7 @@ from xdsl.dialects.builtin import IntegerType, Signedness, i8
 
 from qcomp.dialects.quant import PotType
 from qcomp.executors.fake_quant import dequantize, fake_quant, quantize, round_half_up
+from qcomp.testing import verdict
 
 u8 = IntegerType(8, Signedness.UNSIGNED)
 i4 = IntegerType(4)
@@ -14,7 +15,7 @@ i4 = IntegerType(4)
 def show(label, got, want):
     got = np.asarray(got)
     ok = np.array_equal(got, np.asarray(want, got.dtype))
-    print(f"{label}: {'ok' if ok else 'FAIL'} {got.tolist()}")
+    print(f"{label}: {verdict(ok)} {got.tolist()}")
 
 
 # Ties go up, for negatives too: -0.5 -> 0, -1.5 -> -1, 2.5 -> 3 (np.rint would give 2).

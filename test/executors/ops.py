@@ -19,6 +19,7 @@ from qcomp.dialects.quant import ConstantOp, Quant
 from qcomp.dialects.window import window_out
 from qcomp.executors.base import ExecutionError
 from qcomp.executors.quant import KERNELS, QuantExecutor
+from qcomp.testing import fail, verdict
 
 CTX = Context()
 for d in (Builtin, Func, Quant):
@@ -58,7 +59,7 @@ def check(label, module, args, ref):
         (yb,) = ex.run([np.concatenate([a] * 3) for a in ins])
         # BLAS may take another path for 3 rows than for 1: equal up to float32 rounding.
         ok = yb.shape == (3, *ref.shape[1:]) and np.allclose(yb, np.concatenate([y] * 3), rtol=1e-6, atol=1e-6)
-    print(f"{label} {'ok' if ok else 'FAIL'} max_err={err:.1e}" + ("" if ok else f" shape={y.shape} ref={ref.shape}"))
+    print(f"{label} {verdict(ok)} max_err={err:.1e}" + ("" if ok else f" shape={y.shape} ref={ref.shape}"))
 
 
 def case(label, opname, args, consts, operands, ref, attrs="", out_elt="f32"):
@@ -264,7 +265,7 @@ check("pot_constant_per_axis", Parser(CTX, qsrc).parse_module(), {"x": xq},
 # --------------------------------------------------------------------------- diagnostics
 
 missing = [t.name for t in Quant.operations if t is not ConstantOp and KERNELS.lookup(t) is None]
-print("kernels for every quant op:", "ok" if not missing else f"FAIL missing {missing}")
+print("kernels for every quant op:", "ok" if not missing else fail(f"FAIL missing {missing}"))
 
 tt = TensorType(f32, [1, 2])
 fn = FuncOp("main", ((tt,), (tt,)))
@@ -272,7 +273,7 @@ weird = TestOp([fn.body.block.args[0]], [tt], attributes={"node": StringAttr("we
 fn.body.block.add_ops([weird, ReturnOp(weird.results[0])])
 try:
     QuantExecutor(ModuleOp([fn]))
-    print("unsupported FAIL: no error")
+    print(fail("unsupported FAIL: no error"))
 except ExecutionError as err:
     print("unsupported:", err)
 # CHECK: conv2d ok max_err=

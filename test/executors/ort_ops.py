@@ -22,6 +22,7 @@ from xdsl.parser import Parser
 from qcomp.dialects.constants import dense_from_numpy, format_dense
 from qcomp.dialects.quant import Quant
 from qcomp.executors.quant import QuantExecutor
+from qcomp.testing import verdict
 
 CTX = Context()
 for d in (Builtin, Func, Quant):
@@ -70,7 +71,7 @@ def case(label, op_type, x, consts, onnx_attrs, qop, qattrs, opset=13):
     (y,) = QuantExecutor(module).run([x], batched=False)
     err = float(np.max(np.abs(y - ref))) / max(1.0, float(np.max(np.abs(ref))))
     ok = y.shape == ref.shape and err <= TOL
-    print(f"{label} {'ok' if ok else 'FAIL'} max_err={err:.1e}" + ("" if ok else f" {y.shape} vs {ref.shape}"))
+    print(f"{label} {verdict(ok)} max_err={err:.1e}" + ("" if ok else f" {y.shape} vs {ref.shape}"))
 
 
 x = RNG.standard_normal((2, 3, 11, 10)).astype(np.float32)

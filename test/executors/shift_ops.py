@@ -25,6 +25,7 @@ from qcomp.executors.shift import (
     quantize_input,
     rshift,
 )
+from qcomp.testing import fail, verdict
 
 CTX = make_context()
 RNG = np.random.default_rng(7)
@@ -69,7 +70,7 @@ def one_op(op_line: str, args: dict, consts: dict, out_type: str):
 def report(label: str, got: np.ndarray, ref: np.ndarray, extra: bool = True) -> None:
     ok = got.shape == ref.shape and np.array_equal(got.astype(np.int64), ref.astype(np.int64)) and extra
     detail = "" if ok else f" got {got.reshape(-1)[:8]} ref {ref.reshape(-1)[:8]} shapes {got.shape} {ref.shape}"
-    print(f"{label} {'ok' if ok else 'FAIL'}{detail}")
+    print(f"{label} {verdict(ok)}{detail}")
 
 
 def run_both(m, inputs):
@@ -87,7 +88,7 @@ xs = np.arange(-1000, 1001)
 ok = all(int(r) == ref_rshift(int(x), s) for s in range(-3, 9) for x, r in zip(xs, rshift(xs, s)))
 # the overflow-free form of the docstring: (x >> s) + ((x >> (s - 1)) & 1)
 ok &= all(np.array_equal(rshift(xs, s), (xs >> s) + ((xs >> (s - 1)) & 1)) for s in range(1, 9))
-print(f"rshift {'ok' if ok else 'FAIL'}")
+print(f"rshift {verdict(ok)}")
 # CHECK: rshift ok
 
 p = PotType(IntegerType(8), -3)
@@ -430,7 +431,7 @@ m = one_op('shift.fc %x, %w, %b {node = "big", shift = array<i64: 0>, bias_shift
            "tensor<1x1xi8>")
 try:
     ShiftExecutor(m).run([np.zeros((1, 2), np.int8)])
-    print("overflow FAIL: no error")
+    print(fail("overflow FAIL: no error"))
 except AccumulatorOverflowError as e:
     print("overflow:", e)
 # CHECK: overflow: shift.fc 'big': shifted bias reaches [4194304000, 4194304000], outside the 32-bit accumulator

@@ -17,6 +17,7 @@ from onnx import TensorProto, helper
 
 from qcomp.executors.quant import run_module
 from qcomp.frontend.onnx_import import import_model
+from qcomp.testing import fail
 
 rng = np.random.default_rng(3)
 quiet = ort.SessionOptions()
@@ -37,7 +38,7 @@ def check(label, m, shape):
     ops = [op for op in module.walk() if op.name.startswith("quant.")]
     names = {op.attributes["node"].data for op in ops}
     if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5, atol=1e-6):
-        print(f"FAIL {label}: shape {list(got.shape)} vs onnxruntime {list(want.shape)}")
+        print(fail(f"FAIL {label}: shape {list(got.shape)} vs onnxruntime {list(want.shape)}"))
     else:
         print(f"{label}: {list(got.shape)} ok, {len(ops)} ops, nodes {sorted(names)}")
 

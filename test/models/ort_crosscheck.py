@@ -23,11 +23,12 @@ import onnxruntime as ort
 
 from qcomp.executors.quant import QuantExecutor
 from qcomp.frontend.onnx_import import import_model
+from qcomp.testing import fail, verdict
 
 TOL = 1e-4
 repo = sys.argv[1]
 x = np.load(os.path.join(repo, "models", "digits", "test_x.npy"))
-paths = sorted(glob.glob(os.path.join(repo, "models", "*", "*.onnx")))
+paths = sorted(glob.glob(os.path.join(repo, "models", "lenet", "*.onnx")) + glob.glob(os.path.join(repo, "models", "resnet", "*.onnx")))  # the digit models
 print(f"{len(paths)} models, {len(x)} samples")
 failed = 0
 for path in paths:
@@ -52,10 +53,10 @@ for path in paths:
     ok = bool(np.all(errs <= TOL)) and ours[0].shape[0] == len(x)
     failed += not ok
     fallback = ",".join(op.name for op in ex.per_sample_ops) or "none"
-    print(f"{name}: {'ok' if ok else 'FAIL'} max_rel_err={errs.max():.2e} mean_rel_err={errs.mean():.2e} "
+    print(f"{name}: {verdict(ok)} max_rel_err={errs.max():.2e} mean_rel_err={errs.mean():.2e} "
           f"worst_sample={int(errs.argmax())} top1_agree={top1:.4f} per_sample_ops={fallback} "
           f"build={t1 - t0:.2f}s run={t2 - t1:.3f}s ort={t3 - t2:.3f}s")
-print("all ok" if failed == 0 and paths else f"FAILED: {failed} of {len(paths)} models")
+print("all ok" if failed == 0 and paths else fail(f"FAILED: {failed} of {len(paths)} models"))
 # (models print in sorted path order; "all ok" only when no model failed)
 # CHECK: models, 400 samples
 # CHECK: lenet/lenet.onnx: ok

@@ -14,6 +14,7 @@ from qcomp.context import make_context
 from qcomp.executors.agreement import check_agreement
 from qcomp.frontend.onnx_import import import_onnx_file
 from qcomp.pipeline import load_pipeline
+from qcomp.testing import fail
 
 repo = Path(sys.argv[1])
 x = np.load(repo / "models/digits/test_x.npy")
@@ -28,6 +29,6 @@ for name in ("lenet/lenet.onnx", "lenet/lenet_dynamo.onnx", "resnet/resnet.onnx"
     (out,) = report.outputs
     nodes = list(report.nodes.values())
     good = sum(a.equal == a.total for a in nodes)
-    verdict = "all equal" if good == len(nodes) and nodes else "MISMATCH " + ", ".join(
-        f"{a.name}: {a.equal}/{a.total}" for a in nodes if a.equal != a.total)
+    verdict = "all equal" if good == len(nodes) and nodes else fail("MISMATCH " + ", ".join(
+        f"{a.name}: {a.equal}/{a.total}" for a in nodes if a.equal != a.total))
     print(f"{Path(name).name}: outputs {out.equal}/{out.total} equal, nodes {good}/{len(nodes)} {verdict}")

@@ -18,6 +18,7 @@ from qcomp.context import make_context
 from qcomp.executors.quant import run_module
 from qcomp.frontend.onnx_import import import_model
 from qcomp.registry import get_pass
+from qcomp.testing import fail
 
 RNG = np.random.default_rng(0)
 CTX = make_context()
@@ -85,7 +86,7 @@ def check(pass_name: str, label: str, onnx_model, gone: tuple[str, ...] = (),
         err = float(np.max(np.abs(g - r))) / max(1.0, float(np.max(np.abs(r))))
         if not err < 1e-5:
             problems.append(f"output {i}: relative error {err:.3g}")
-    print(f"{pass_name} {label}: {'ok' if not problems else 'FAILED ' + '; '.join(problems)}")
+    print(f"{pass_name} {label}: {'ok' if not problems else fail('FAILED ' + '; '.join(problems))}")
 
 
 # --------------------------------------------------------------------------- fold-batchnorm

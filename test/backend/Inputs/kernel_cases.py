@@ -16,6 +16,7 @@ from qcomp.backend.c_emitter import emit_c_files
 from qcomp.context import make_context
 from qcomp.dialects.constants import dense_from_numpy, format_dense
 from qcomp.executors.shift import ShiftExecutor
+from qcomp.testing import fail
 
 CTX = make_context()
 RNG = np.random.default_rng(11)
@@ -71,13 +72,13 @@ class KernelSuite:
             for flags in self.flag_sets:
                 exe = self.build(d, out, in_elt, out_elt, flags)
                 if isinstance(exe, str):
-                    print(f"{label} BUILD FAIL {list(flags)}\n{exe[:3000]}")
+                    print(fail(f"{label} BUILD FAIL {list(flags)}\n{exe[:3000]}"))
                     return
                 self.run(exe, d)
                 got = np.fromfile(d / "out.bin", dtype=ref.dtype).reshape(ref.shape)
                 if not np.array_equal(got, ref):
                     bad = np.argwhere(got != ref)[:3].tolist()
-                    print(f"{label} FAIL {list(flags)} at {bad}: C {got[tuple(bad[0])]} ref {ref[tuple(bad[0])]}")
+                    print(fail(f"{label} FAIL {list(flags)} at {bad}: C {got[tuple(bad[0])]} ref {ref[tuple(bad[0])]}"))
                     return
             note = self.note(out.read_text())
         print(f"{label} ok{note}")
