@@ -364,6 +364,7 @@ class CalibratePass(ModulePass):
     """Run the float model on calibration data and record `range` on every activation."""
 
     name = "calibrate"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     data: str = ""
     """.npy (samples on the batch axis), .npz keyed by input name, or a directory of NAME.npy."""

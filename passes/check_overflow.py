@@ -282,6 +282,7 @@ class CheckOverflowPass(ModulePass):
     """Prove every integer accumulator fits the target's accumulator_bits (quant pot IR or shift IR)."""
 
     name = "check-overflow"
+    levels = ("quant-scaled", "shift")  # qcomp.levels: where this pass may run
 
     warn_only: bool = False
     """Print violations as warnings on stderr instead of failing."""

@@ -133,6 +133,7 @@ class DropNoopsPass(ModulePass):
     """Remove ops that return their input unchanged (same-shape reshape, x * 1, single concat, ...)."""
 
     name = "drop-noops"
+    levels = ("quant", "quant-scaled")  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)

@@ -144,6 +144,7 @@ class FoldBatchNormPass(ModulePass):
     """Fold quant.batch_norm into the preceding conv2d / gemm when exact; unfoldable BNs stay."""
 
     name = "fold-batchnorm"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)

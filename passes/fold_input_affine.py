@@ -217,6 +217,7 @@ class FoldInputAffinePass(ModulePass):
     """Fold constant Mul/Add/Sub/Div on a function argument into the conv2d / gemm reading it."""
 
     name = "fold-input-affine"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)

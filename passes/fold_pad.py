@@ -118,6 +118,7 @@ class FoldPadPass(ModulePass):
     """Fold zero H/W quant.pad into the following conv2d, or avgpool when exact."""
 
     name = "fold-pad"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)

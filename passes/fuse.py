@@ -111,6 +111,7 @@ class FusePass(ModulePass):
     """Fuse ReLU/ReLU6/Clip into the single-use conv2d/gemm/matmul/add producing their input."""
 
     name = "fuse"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(

@@ -27,6 +27,7 @@ class LowerQuantToShiftPass(ModulePass):
     """Lower pot-typed quant ops to shift ops (integer semantics, shifts from the exponents)."""
 
     name = "lower-quant-to-shift"
+    levels = ("quant", "quant-scaled")  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Check signatures and every quant op first, then rewrite; nothing quant may remain."""

@@ -3,7 +3,8 @@
     qcomp-opt model.mlir -p 'lower-shift-to-emitc{prefix="model"},plan-memory'
 
 The rules live in `qcomp.conversions.shift_to_emitc` (`LOWERINGS`, reusable by user
-passes); this pass applies them in schedule order. An op without a rule, or one its
+passes); this pass applies them in schedule order. `dump` (default true) adds the bring-up
+tensor dump that builds with `-DQC_DUMP` run (`emitc.dump`; no code without the macro). An op without a rule, or one its
 generator cannot handle, fails the pass with a message naming the op and its ONNX node.
 """
 
@@ -26,11 +27,13 @@ class LowerShiftToEmitCPass(ModulePass):
     """Lower the shift function to emitc: one specialised C kernel per op, NHWC activations in arena buffers."""
 
     name = "lower-shift-to-emitc"
+    levels = ("shift",)  # qcomp.levels: where this pass may run
 
     prefix: str = "model"
+    dump: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         try:
-            lower_shift_to_emitc(op, self.prefix)
+            lower_shift_to_emitc(op, self.prefix, self.dump)
         except LoweringError as e:
             raise PassFailedException(f"lower-shift-to-emitc: {e}") from None

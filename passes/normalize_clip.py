@@ -119,6 +119,7 @@ class NormalizeClipPass(ModulePass):
     """Canonicalise ReLU/Clip: clip{min=0} -> relu, merge relu/clip chains into one op."""
 
     name = "normalize-clip"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)

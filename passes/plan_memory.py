@@ -150,6 +150,7 @@ class PlanMemoryPass(ModulePass):
     """Assign arena offsets to every activation buffer (liveness, in-place, best-fit); report the arena size."""
 
     name = "plan-memory"
+    levels = ("emitc",)  # qcomp.levels: where this pass may run
 
     report: bool = False
 

@@ -474,6 +474,7 @@ class PotScalePass(ModulePass):
     """Turn float types into !quant.pot types from calibrated ranges; quantize weights and biases."""
 
     name = "pot-scale"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     weights: str = "target"
     """per-tensor | per-channel | target (the target's weight_granularity)."""

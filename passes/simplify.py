@@ -36,6 +36,7 @@ class SimplifyPass(ModulePass):
     """Run drop-noops, normalize-clip, fold-pad, fold-batchnorm and fold-input-affine to a fixpoint."""
 
     name = "simplify"
+    levels = ("quant",)  # qcomp.levels: where this pass may run
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)

@@ -33,12 +33,35 @@ def register_pass(cls: P) -> P:
         raise TypeError(f"{cls.__qualname__} needs a `name` class attribute to be registered")
     if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
         raise TypeError(f"pass '{name}' must be a frozen dataclass (@dataclass(frozen=True))")
+    _check_levels_on_apply(cls)
     old = _PASSES.get(name)
     if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
         raise PipelineError(f"pass '{name}' from {cls.__module__} clashes with the one from {_ORIGIN[name]}")
     _PASSES[name] = cls
     _ORIGIN[name] = cls.__module__
     return cls
+
+
+def _check_levels_on_apply(cls: type[ModulePass]) -> None:
+    """A pass with `levels` checks the module's level before it runs (qcomp.levels)."""
+    levels = getattr(cls, "levels", None)
+    if levels is None or getattr(cls.apply, "_qcomp_level_checked", False):
+        return
+    from qcomp.levels import LEVELS, check_level
+
+    levels = (levels,) if isinstance(levels, str) else tuple(levels)
+    unknown = [lv for lv in levels if lv not in LEVELS]
+    if unknown:
+        raise TypeError(f"pass '{cls.name}': unknown level(s) {unknown}; levels are {', '.join(LEVELS)}")
+    inner = cls.apply
+
+    def apply(self, ctx, op):  # type: ignore[no-untyped-def]
+        check_level(cls.name, levels, op)
+        return inner(self, ctx, op)
+
+    apply._qcomp_level_checked = True  # type: ignore[attr-defined]
+    apply.__doc__ = inner.__doc__
+    cls.apply = apply  # type: ignore[method-assign]
 
 
 def _load_builtins() -> None:

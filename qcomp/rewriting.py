@@ -1,0 +1,40 @@
+"""Helpers for user passes that rewrite quant / shift ops.
+
+    from qcomp.rewriting import rebuild
+    new = rebuild(conv, operands=[x, w3, b], attributes={"pads": ints([1, 1, 1, 1])})
+    rewriter.replace_op(conv, new)
+
+`rebuild` makes a new op of the same class as `op` that keeps *every* attribute and
+property of it (the ONNX node name, a fused activation's `act_min`/`act_max`, `fused`,
+calibrated `range`, ...) unless overridden; an op's own constructor only sets the
+attributes it takes as arguments, so building a replacement with it silently drops the
+others (a fused ReLU would be lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from xdsl.ir import Attribute, Operation, SSAValue
+
+
+def rebuild(op: Operation, *, operands: Sequence[SSAValue] | None = None,
+            result_types: Sequence[Attribute] | None = None,
+            attributes: Mapping[str, Attribute | None] | None = None) -> Operation:
+    """A copy of `op` (not inserted) with new operands / result types / attributes.
+
+    `attributes` overrides or adds entries; a value of None removes that attribute.
+    """
+    attrs = dict(op.attributes)
+    for key, value in (attributes or {}).items():
+        if value is None:
+            attrs.pop(key, None)
+        else:
+            attrs[key] = value
+    return type(op).create(
+        operands=list(op.operands if operands is None else operands),
+        result_types=[r.type for r in op.results] if result_types is None else list(result_types),
+        attributes=attrs,
+        properties=dict(op.properties),
+        successors=list(op.successors),
+    )
