@@ -2,7 +2,9 @@
 
 Weights live in `DenseIntOrFPElementsAttr`s backed by raw little-endian bytes, so
 conversion is a zero-copy view; printing writes the hex blob straight from the bytes
-(xDSL's generic path unpacks every element into Python), or elides it for humans.
+(xDSL's generic path unpacks every element into Python), or elides it for humans as
+MLIR does: `dense_resource<__elided__> : tensor<...>`, which parses back (the IR keeps its
+structure and types) but has no data: reading its values raises `ElidedConstantError`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
+    DenseResourceAttr,
     Float32Type,
     Float64Type,
     IntegerType,
@@ -31,6 +34,18 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
 from xdsl.printer import Printer
+
+from qcomp.errors import QcompError
+
+ELIDED = "__elided__"
+"""The resource handle of an elided constant (MLIR's spelling)."""
+
+ConstantValue = DenseIntOrFPElementsAttr | DenseResourceAttr
+"""What a constant op's `value` may be: data, or an elided placeholder."""
+
+
+class ElidedConstantError(QcompError):
+    """The IR was printed with its constants elided and parsed back: there are no values."""
 
 _NP_TO_ELT: dict[str, Attribute] = {
     "float32": f32,
@@ -70,8 +85,18 @@ def dense_from_numpy(array: np.ndarray, elt: Attribute | None = None) -> DenseIn
     return DenseIntOrFPElementsAttr(TensorType(elt, data.shape), BytesAttr(data.tobytes()))  # type: ignore[arg-type]
 
 
-def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
+def elided_dense(type_: TensorType) -> DenseResourceAttr:
+    """The placeholder an elided constant of `type_` parses to."""
+    return DenseResourceAttr.from_params(ELIDED, type_)
+
+
+def dense_to_numpy(attr: DenseIntOrFPElementsAttr | DenseResourceAttr) -> np.ndarray:
     """A read-only numpy view of a dense attribute (splats are expanded)."""
+    if isinstance(attr, DenseResourceAttr):
+        raise ElidedConstantError(
+            f"a constant {attr.type} was elided when the IR was printed ({format_dense(attr)}): "
+            "re-emit the IR with full constants (qcomp --emit mlir without --elide-constants, "
+            "qcomp-opt without --elide-constants)")
     elt = attr.get_element_type()
     dtype = element_dtype(elt)
     shape = tuple(attr.get_shape())
@@ -86,8 +111,9 @@ def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
 class ConstantPrintOptions:
     """How `quant.constant` / `shift.constant` print their payload.
 
-    `elide_above`: constants with more elements than this print as `<elided>` (not
-    parseable back; for humans). None prints everything.
+    `elide_above`: constants with more elements than this print as
+    `dense_resource<__elided__>` (parseable, but without values; for humans). None prints
+    everything.
     """
 
     elide_above: int | None = None
@@ -107,12 +133,15 @@ def elided_constants(limit: int | None = 16) -> Iterator[None]:
         PRINT_OPTIONS.elide_above = old
 
 
-def format_dense(attr: DenseIntOrFPElementsAttr) -> str:
-    """`dense<...>` text for `attr`: a list when small, a hex blob when large, `<elided>` if asked."""
+def format_dense(attr: DenseIntOrFPElementsAttr | DenseResourceAttr) -> str:
+    """`dense<...>` text for `attr`: a list when small, a hex blob when large,
+    `dense_resource<__elided__>` when elision is on (or the value was elided already)."""
+    if isinstance(attr, DenseResourceAttr):
+        return f"dense_resource<{attr.resource_handle.data}>"
     arr = dense_to_numpy(attr)
     limit = PRINT_OPTIONS.elide_above
     if limit is not None and arr.size > limit:
-        return f"dense<elided {arr.size} elements>"
+        return f"dense_resource<{ELIDED}>"
     if arr.size > 100 or (arr.dtype.kind == "f" and not np.all(np.isfinite(arr))):
         return 'dense<"0x' + np.ascontiguousarray(arr).tobytes().hex().upper() + '">'
     flat = arr.reshape(-1)
@@ -149,13 +178,12 @@ def print_constant(op: Operation, value: DenseIntOrFPElementsAttr, printer: Prin
         printer.print_attr_dict(extra)
 
 
-def parse_constant(parser: Parser, op_name: str) -> tuple[DenseIntOrFPElementsAttr, Attribute, dict[str, Attribute]]:
+def parse_constant(parser: Parser, op_name: str) -> tuple[ConstantValue, Attribute, dict[str, Attribute]]:
     """Parse the syntax of `print_constant`: (value, result type, extra attributes)."""
-    ahead = str(parser.lexer.input.content[parser.pos : parser.pos + 16])
-    if ahead.replace(" ", "").startswith("dense<elided"):
-        parser.raise_error("elided constants cannot be parsed back: print the IR with full constants")
     value = parser.parse_attribute()
-    if not isinstance(value, DenseIntOrFPElementsAttr):
+    if isinstance(value, DenseResourceAttr) and value.resource_handle.data != ELIDED:
+        parser.raise_error(f"{op_name}: only the elided resource `dense_resource<{ELIDED}>` is supported")
+    if not isinstance(value, DenseIntOrFPElementsAttr | DenseResourceAttr):
         parser.raise_error(f"{op_name} expects a dense elements attribute")
     rtype: Attribute = value.type
     if parser.parse_optional_punctuation("->") is not None:

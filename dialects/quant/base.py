@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from xdsl.dialects.builtin import (
-    DenseIntOrFPElementsAttr,
     Float32Type,
     Float64Type,
     FloatAttr,
@@ -29,7 +28,13 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.constants import (
+    ConstantValue,
+    dense_from_numpy,
+    dense_to_numpy,
+    parse_constant,
+    print_constant,
+)
 from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant.types import (
     pot_of,
@@ -99,17 +104,18 @@ class ConstantOp(IRDLOperation):
     holds the integers q in the pot type's storage type.
         %w = quant.constant dense<[1.0, 2.0]> : tensor<2xf32> {node = "fc.bias"}
         %q = quant.constant dense<[3, -4]> : tensor<2xi8> -> tensor<2x!quant.pot<i8, -5>>
-    Large payloads print as a hex blob; with elision on they print `dense<elided N elements>`,
-    which cannot be parsed back.
+    Large payloads print as a hex blob; with elision on they print
+    `dense_resource<__elided__> : tensor<...>`, which parses back without values (running or
+    lowering such a constant is an error that says so).
     """
 
     name = "quant.constant"
-    value = attr_def(DenseIntOrFPElementsAttr)
+    value = attr_def(ConstantValue)
     node = opt_attr_def(StringAttr)
     output = result_def(TensorType)
     traits = traits_def(Pure())
 
-    def __init__(self, value: DenseIntOrFPElementsAttr, result_type: Attribute | None = None,
+    def __init__(self, value: ConstantValue, result_type: Attribute | None = None,
                  node: str | None = None):
         attrs: dict[str, Attribute] = {"value": value, **_node_kw(node)}
         super().__init__(result_types=[result_type or value.type], attributes=attrs)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from xdsl.dialects.builtin import (
-    DenseIntOrFPElementsAttr,
     IntegerAttr,
     IntegerType,
     Signedness,
@@ -28,7 +27,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from qcomp.dialects.constants import dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.constants import ConstantValue, dense_to_numpy, parse_constant, print_constant
 from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant import PotType
 from qcomp.dialects.window import int_list, ints
@@ -166,18 +165,18 @@ class ConstantOp(IRDLOperation):
 
     `value` holds the storage integers; the result is the same tensor type, or a
     `!quant.pot` tensor whose storage width equals the value's. Semantics: the result is
-    `value`. Printed like quant.constant (hex blob above 100 elements, `dense<elided N
-    elements>` with elision on, which cannot be parsed back):
+    `value`. Printed like quant.constant (hex blob above 100 elements,
+    `dense_resource<__elided__>` with elision on: parses back, without values):
         %b = shift.constant dense<[5, -3]> : tensor<2xi32> -> tensor<2x!quant.pot<i32, -12>> {node = "fc.bias"}
     """
 
     name = "shift.constant"
-    value = attr_def(DenseIntOrFPElementsAttr)
+    value = attr_def(ConstantValue)
     node = opt_attr_def(StringAttr)
     output = result_def(TensorType)
     traits = traits_def(Pure())
 
-    def __init__(self, value: DenseIntOrFPElementsAttr, result_type: Attribute | None = None,
+    def __init__(self, value: ConstantValue, result_type: Attribute | None = None,
                  node: str | None = None):
         super().__init__(result_types=[result_type or value.type],
                          attributes={"value": value, **_node_kw(node)})
