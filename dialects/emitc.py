@@ -13,6 +13,8 @@ A lowered model is one `builtin.module` holding, in print order:
     emitc.func public @model_forward(%in0 : ..., %out0 : ...) {
       %t0 = emitc.buffer size 392 offset 0 {node = "conv1"} : !emitc.ptr<i8>
       emitc.call @model_k0_conv1(%in0, %t0) : ...
+      emitc.dump %t0 {file = "0001_conv1.bin", ...}   // only with -DQC_DUMP
+      emitc.dump_manifest @model_dump_manifest "..."
       emitc.return
     }
 
@@ -22,7 +24,8 @@ lowering time, specialised for the op's shapes, layout and constants. The intege
 semantics are those of the shift op (bit-exact, checked end to end against the shift
 executor); the text form keeps the IR small and lets the generators emit whatever loop
 structure is fastest. Activations are `emitc.buffer`s: byte ranges of the arena whose
-offsets `plan-memory` assigns.
+offsets `plan-memory` assigns. `emitc.dump` / `emitc.dump_manifest` are the bring-up tensor
+dump (`qcomp.dump`), code only in builds with `-DQC_DUMP`.
 """
 
 from __future__ import annotations
@@ -800,6 +803,125 @@ class StaticBufferOp(IRDLOperation):
             raise VerifyException(f"emitc.static_buffer @{_sym(self)}: element must be an integer or f32")
 
 
+_DUMP_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+#: the largest rank `emitc.dump` accepts (the C helper's index array)
+DUMP_MAX_RANK = 8
+
+
+def _integer_pointee(t: Attribute) -> bool:
+    """Whether `t` points to 8-, 16- or 32-bit integers (what the C dump helper writes)."""
+    p = t.pointee_type if isinstance(t, PointerType) else None
+    if isinstance(p, IntegerType):
+        return p.width.data in (8, 16, 32)
+    return isinstance(p, OpaqueType) and re.fullmatch(r"(const )?u?int(8|16|32)_t", p.value.data) is not None
+
+
+@irdl_op_definition
+class DumpOp(IRDLOperation):
+    """Write one tensor of a bring-up dump; code only in builds with `-DQC_DUMP`.
+
+        emitc.dump %t {file = "0003_conv1.bin", dims = array<i64: 16, 64>, strides = array<i64: 1, 16>} : !emitc.ptr<i8>
+
+    Writes `tensor[sum_k i_k * strides[k]]` for every multi-index `i` of `dims` in row-major
+    order, as raw little-endian integers of the pointee type, to `$QC_DUMP_DIR/<file>`.
+    `dims` / `strides` (elements) undo the tensor's memory layout, so that the file holds the
+    logical (ONNX row-major, NCHW) order whatever the order in memory (NHWC in the arena).
+    Printed as one call of the dump helper inside `#if defined(QC_DUMP)`: without the macro
+    it is no code at all. `qcomp.dump.dump_entries` decides which tensors are dumped.
+    """
+
+    name = "emitc.dump"
+    tensor = operand_def(PointerType)
+    file = prop_def(StringAttr)
+    dims = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    traits = traits_def(HasParent(FuncOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$tensor attr-dict `:` type($tensor)"
+
+    def __init__(self, tensor: SSAValue, file: str, dims: Sequence[int], strides: Sequence[int]):
+        super().__init__(operands=[tensor], properties={
+            "file": StringAttr(file),
+            "dims": DenseArrayBase.from_list(i64, [int(d) for d in dims]),
+            "strides": DenseArrayBase.from_list(i64, [int(s) for s in strides])})
+
+    @property
+    def dim_list(self) -> list[int]:
+        return [int(v) for v in self.dims.iter_values()]
+
+    @property
+    def stride_list(self) -> list[int]:
+        return [int(v) for v in self.strides.iter_values()]
+
+    def verify_(self) -> None:
+        where = f"emitc.dump '{self.file.data}'"
+        if not _DUMP_FILE.match(self.file.data):
+            raise VerifyException(f"{where}: the file name may hold letters, digits, '_', '.' and '-' only")
+        dims, strides = self.dim_list, self.stride_list
+        if not 1 <= len(dims) <= DUMP_MAX_RANK or len(strides) != len(dims):
+            raise VerifyException(f"{where}: dims and strides need the same length, 1 to {DUMP_MAX_RANK}")
+        if any(d < 1 for d in dims) or any(s < 0 for s in strides):
+            raise VerifyException(f"{where}: dims must be positive and strides non-negative")
+        if not _integer_pointee(self.tensor.type):
+            raise VerifyException(f"{where}: the tensor must point to integers, got {self.tensor.type}")
+
+
+@irdl_op_definition
+class DumpManifestOp(IRDLOperation):
+    """Write the manifest of a bring-up dump; code only in builds with `-DQC_DUMP`.
+
+        emitc.dump_manifest @model_dump_manifest "[\0A  {\22index\22: 0, ...}\0A]\0A"
+
+    Writes `text` (the JSON list of `qcomp.dump.manifest_text`, ASCII) to
+    `$QC_DUMP_DIR/manifest.json`; the last statement of a function that dumps, so that a
+    manifest means a complete dump. The text becomes a file-scope array of string literals
+    `static const char *const <sym_name>[]`, one per line (no literal exceeds the length C99
+    compilers must support), under `#if defined(QC_DUMP)` like the call.
+    Printed `elided<N lines>` inside `elided_constants()` (for humans; not parseable).
+    """
+
+    name = "emitc.dump_manifest"
+    sym_name = prop_def(SymbolNameConstraint())
+    text = prop_def(StringAttr)
+    traits = traits_def(HasParent(FuncOp))
+
+    def __init__(self, name: str, text: str):
+        super().__init__(properties={"sym_name": StringAttr(name), "text": StringAttr(text)})
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(_sym(self))
+        if PRINT_OPTIONS.elide_above is not None:
+            printer.print_string(f" elided<{self.text.data.count(chr(10))} lines>")
+        else:
+            printer.print_string(" ")
+            printer.print_attribute(self.text)
+        printer.print_op_attributes(self.attributes)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> DumpManifestOp:
+        name = parser.parse_symbol_name().data
+        if parser.parse_optional_keyword("elided") is not None:
+            parser.raise_error("an elided dump manifest cannot be parsed back: print the IR with full constants")
+        op = cls(name, parser.parse_str_literal())
+        op.attributes.update(parser.parse_optional_attr_dict())
+        return op
+
+    def verify_(self) -> None:
+        import json
+
+        _check_ident("emitc.dump_manifest", _sym(self))
+        text = self.text.data
+        if not text.isascii():
+            raise VerifyException(f"emitc.dump_manifest @{_sym(self)}: the text must be ASCII")
+        try:
+            ok = isinstance(json.loads(text), list)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise VerifyException(f"emitc.dump_manifest @{_sym(self)}: the text is not a JSON list")
+
+
 @irdl_op_definition
 class GetGlobalOp(IRDLOperation):
     """A pointer to the first element of an `emitc.global` (a constant tensor used as an operand).
@@ -827,8 +949,8 @@ class GetGlobalOp(IRDLOperation):
 
 
 EMITC_OPS: list[type[IRDLOperation]] = [IncludeOp, DefineOp, VerbatimOp, GlobalOp, ArenaOp, KernelOp, FuncOp, ReturnOp, BufferOp,
-             CallOp, QuantizeInputOp, DequantizeOutputOp, StaticBufferOp, GetGlobalOp]
+             CallOp, QuantizeInputOp, DequantizeOutputOp, StaticBufferOp, GetGlobalOp, DumpOp, DumpManifestOp]
 
 EmitC = Dialect("emitc", [*xdsl_emitc.EmitC.operations, *EMITC_OPS], [*xdsl_emitc.EmitC.attributes])
 
-__all__ = ["EmitC", "c_type", "const_ptr", *[c.__name__ for c in EMITC_OPS]]
+__all__ = ["DUMP_MAX_RANK", "EmitC", "c_type", "const_ptr", *[c.__name__ for c in EMITC_OPS]]

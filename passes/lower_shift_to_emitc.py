@@ -3,9 +3,10 @@
     qcomp-opt model.mlir -p 'lower-shift-to-emitc{prefix="model"},plan-memory'
 
 The rules live in `qcomp.conversions.shift_to_emitc` (`LOWERINGS`, reusable by user
-passes); this pass applies them in schedule order. `dump` (default true) adds the bring-up
-tensor dump that builds with `-DQC_DUMP` run (`emitc.dump`; no code without the macro). An op without a rule, or one its
+passes); this pass applies them in schedule order. An op without a rule, or one its
 generator cannot handle, fails the pass with a message naming the op and its ONNX node.
+`dump` (default true) adds the bring-up tensor dump that builds with `-DQC_DUMP` run
+(`emitc.dump`, `emitc.dump_manifest`; no code without the macro; docs/c-backend.md, "Dumps").
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """`qcomp`: compile a float ONNX model to integer-only C through a YAML pipeline.
 
     qcomp --pipeline int8_fpga model.onnx --calib calib.npy -o out.c
+    qcomp dump --pipeline int8_fpga model.onnx --calib calib.npy --data x.npy [--sample K] DIR
+    qcomp compare DIR_A DIR_B
 
 Writes OUT.c and OUT.h (or the IR with `--emit mlir`); on any failure prints one line
-`qcomp: error: ...` naming what is at fault, exits non-zero and writes nothing.
+`qcomp: error: ...` naming what is at fault, exits non-zero and writes nothing. The
+subcommands (the first argument `dump` or `compare`) have their own parsers: `dump` writes
+the shift executor's tensors of one sample (the format of a `-DQC_DUMP` build of the C,
+`qcomp.dump`), `compare` reports the first tensor where two dumps differ.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="qcomp",
         description="Post-training quantization compiler: float ONNX -> integer-only C (power-of-two scales).",
-        epilog="Shipped pipelines: pass a bare name such as 'int8_fpga'. `qcomp --list-passes` lists passes.",
+        epilog="Shipped pipelines: pass a bare name such as 'int8_fpga'. `qcomp --list-passes` lists passes. "
+               "Subcommands: `qcomp dump ... DIR` writes every intermediate tensor of one sample, "
+               "`qcomp compare DIR_A DIR_B` diffs two dumps (see `qcomp dump --help`, `qcomp compare --help`).",
     )
     p.add_argument("model", nargs="?", help="float ONNX model (.onnx)")
     p.add_argument("--pipeline", "-p", help="pipeline YAML file, or the name of a shipped pipeline")
@@ -194,7 +201,138 @@ def list_pipelines() -> None:
         print(f"{name}: {load_pipeline(str(path)).description.strip().splitlines()[0]}")
 
 
+# --------------------------------------------------------------------------- dump / compare
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors as the one line `qcomp: error: ...` (exit 2), like every other qcomp error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"qcomp: error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_dump_parser() -> argparse.ArgumentParser:
+    p = _OneLineParser(
+        prog="qcomp dump",
+        usage="qcomp dump --pipeline P.yaml MODEL.onnx --calib CALIB.npy --data X.npy [--sample K] DIR",
+        description="Run the shift executor (the golden model of the C) on one sample and write every "
+                    "intermediate integer tensor to DIR: DIR/manifest.json (the tensors in execution order: "
+                    "node, tensor, shape, C type, exponent, file) and one raw little-endian file per tensor in "
+                    "logical NCHW order. The generated C built with -DQC_DUMP writes the same files to "
+                    "$QC_DUMP_DIR; `qcomp compare` diffs two dumps.",
+        epilog="DIR must be new, empty or a previous dump (it is replaced); it is written all or nothing.")
+    p.add_argument("model", nargs="?", help="float ONNX model (.onnx)")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="the dump directory to write")
+    p.add_argument("--pipeline", "-p", help="pipeline YAML file, or the name of a shipped pipeline "
+                                            "(its C stages, if any, are not run)")
+    p.add_argument("--calib", help="calibration samples (as for compiling)")
+    p.add_argument("--data", help="the samples to take the dumped one from: .npy (N, ...) float32, or .npz "
+                                  "keyed by input name / a directory of NAME.npy files for several inputs")
+    p.add_argument("--sample", type=int, default=0, metavar="K", help="index of the sample in --data (default 0)")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
+                   help="load user passes from a Python file or module (repeatable)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(print_ir_after_all=False, full_constants=False)
+    return p
+
+
+def build_compare_parser() -> argparse.ArgumentParser:
+    p = _OneLineParser(
+        prog="qcomp compare",
+        usage="qcomp compare DIR_A DIR_B",
+        description="Compare two tensor dumps (`qcomp dump`, or the C built with -DQC_DUMP) tensor by tensor "
+                    "in execution order. Prints the first tensor that differs (node, tensor, how many "
+                    "elements differ, the largest difference in LSBs, the first differing index) and exits "
+                    "1, or prints 'N tensors identical' and exits 0. Exits 2 when a dump is missing or "
+                    "malformed or the two hold different tensor lists.")
+    p.add_argument("a", metavar="DIR_A", help="first dump directory")
+    p.add_argument("b", metavar="DIR_B", help="second dump directory")
+    return p
+
+
+def dump_model(args: argparse.Namespace) -> None:
+    from qcomp.backend.check import C_STAGES
+    from qcomp.dump import (
+        check_target,
+        executor_tensors,
+        load_samples,
+        main_function,
+        quantized_inputs,
+        write_dump,
+    )
+
+    usage = "qcomp dump --pipeline P.yaml MODEL.onnx --calib CALIB.npy --data X.npy [--sample K] DIR"
+    if not args.model:
+        raise QcompError(f"no model given: {usage}")
+    if not args.dir:
+        raise QcompError(f"no dump directory given: {usage}")
+    if not args.pipeline:
+        raise QcompError("no pipeline given: use --pipeline FILE.yaml or a shipped name such as int8_fpga")
+    if not args.data:
+        raise QcompError("no data given: use --data X.npy (the sample to dump is --sample K of it, default 0)")
+    if args.sample < 0:
+        raise QcompError(f"--sample {args.sample} is negative: give the index of a sample of --data")
+    if not os.path.exists(args.model):
+        raise QcompError(f"model '{args.model}' not found")
+    if not os.path.exists(args.data):
+        raise QcompError(f"data '{args.data}' not found")
+    check_target(Path(args.dir))
+    from qcomp.frontend.onnx_import import import_onnx_file
+
+    passes = [p for p in prepare_passes(args) if p.name not in C_STAGES]
+    module = import_onnx_file(args.model)
+    xs = load_samples(args.data, main_function(module), args.sample)
+    run_passes(args, passes, module)
+    f = main_function(module)
+    low = sorted({op.name for op in f.body.walk() if not op.name.startswith(("shift.", "func."))})
+    if low:
+        raise QcompError(f"pipeline '{args.pipeline}' does not lower the model to the shift dialect "
+                         f"(left: {', '.join(low[:4])}): add lower-quant-to-shift")
+    tensors = executor_tensors(module, quantized_inputs(module, xs))
+    write_dump(Path(args.dir), tensors)
+    log(args, f"wrote {len(tensors)} tensors of sample {args.sample} to {args.dir}")
+
+
+def dump_main(argv: Sequence[str]) -> int:
+    args = build_dump_parser().parse_intermixed_args(argv)
+    try:
+        for spec in args.plugin:
+            from qcomp.registry import load_plugin
+
+            load_plugin(spec)
+        dump_model(args)
+    except QcompError as e:
+        print(f"qcomp: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qcomp: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def compare_main(argv: Sequence[str]) -> int:
+    from qcomp.dump import compare_dumps, format_difference
+
+    args = build_compare_parser().parse_args(argv)
+    try:
+        n, diff = compare_dumps(args.a, args.b)
+    except QcompError as e:
+        print(f"qcomp: error: {e}", file=sys.stderr)
+        return 2
+    if diff is None:
+        print(f"{n} tensors identical")
+        return 0
+    print(format_difference(n, diff, args.a, args.b))
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "dump":
+        return dump_main(argv[1:])
+    if argv and argv[0] == "compare":
+        return compare_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         for spec in args.plugin:

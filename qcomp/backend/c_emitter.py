@@ -67,6 +67,118 @@ OPAQUE_HELPER = r"""/* QC_OPAQUE(p): p's value becomes unknown to the optimiser,
 """
 
 
+# Bring-up dumps (`emitc.dump`, `emitc.dump_manifest`; docs/c-backend.md, "Dumps"): only
+# in builds with -DQC_DUMP, for hosts with a file system. Without the macro none of this, nor
+# any dump statement, is compiled: the code is that of a build without dumps.
+DUMP_HELPER = r"""/* Tensor dumps for bring-up (only with -DQC_DUMP, host builds): every intermediate tensor
+   of the forward function is written to the directory $QC_DUMP_DIR as raw little-endian
+   integers in logical (NCHW, row-major) order, then manifest.json: the format of `qcomp dump`,
+   so that `qcomp compare` can diff it against the shift executor. */
+#if defined(QC_DUMP)
+#include <stdio.h>
+char *getenv(const char *name); /* the C library's, declared here as C99 7.1.4 allows */
+
+static FILE *qc_dump_open(const char *file)
+{
+    static int qc_dump_warned = 0;
+    const char *dir = getenv("QC_DUMP_DIR");
+    char path[4096];
+    FILE *f = NULL;
+    if (dir == NULL || dir[0] == '\0') {
+        if (!qc_dump_warned) {
+            fprintf(stderr, "qc_dump: QC_DUMP_DIR is not set: no tensor dump written\n");
+        }
+        qc_dump_warned = 1;
+        return NULL;
+    }
+    if (snprintf(path, sizeof path, "%s/%s", dir, file) < (int)sizeof path) {
+        f = fopen(path, "wb");
+    }
+    if (f == NULL && !qc_dump_warned) {
+        fprintf(stderr, "qc_dump: cannot write %s/%s\n", dir, file);
+        qc_dump_warned = 1;
+    }
+    return f;
+}
+
+/* data[sum_k i_k * strides[k]] for every index i of dims in row-major order, little-endian. */
+static void qc_dump_tensor(const char *file, const void *data, int elt, int rank, const int32_t *dims,
+                           const int32_t *strides)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    int32_t idx[8];
+    long off = 0;
+    int k;
+    FILE *f = qc_dump_open(file);
+    if (f == NULL) {
+        return;
+    }
+    for (k = 0; k < rank; ++k) {
+        idx[k] = 0;
+    }
+    do {
+        unsigned char b[4];
+        uint32_t v;
+        uint16_t h;
+        int i;
+        if (elt == 1) {
+            v = p[off];
+        } else if (elt == 2) {
+            memcpy(&h, p + off * 2, 2);
+            v = h;
+        } else {
+            memcpy(&v, p + off * 4, 4);
+        }
+        for (i = 0; i < elt; ++i) {
+            b[i] = (unsigned char)(v >> (8 * i));
+        }
+        fwrite(b, 1, (size_t)elt, f);
+        for (k = rank - 1; k >= 0; --k) {
+            off += strides[k];
+            if (++idx[k] < dims[k]) {
+                break;
+            }
+            off -= (long)strides[k] * dims[k];
+            idx[k] = 0;
+        }
+    } while (k >= 0);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "qc_dump: error writing %s\n", file);
+    }
+}
+
+static void qc_dump_manifest(const char *const *lines)
+{
+    FILE *f = qc_dump_open("manifest.json");
+    if (f == NULL) {
+        return;
+    }
+    for (; *lines != NULL; ++lines) {
+        fputs(*lines, f);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "qc_dump: error writing manifest.json\n");
+    }
+}
+#endif
+"""
+
+
+def _c_string(text: str) -> str:
+    """A C string literal for ASCII `text` (no trigraphs, no escapes left to interpretation)."""
+    out = []
+    for ch in text:
+        if ch in '\\"?':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif " " <= ch <= "~":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):03o}")
+    return '"' + "".join(out) + '"'
+
+
 def _hexfloat(exp: int) -> str:
     """2^exp as an exact C99 hexadecimal float literal."""
     return f"0x1p{exp}f"
@@ -141,7 +253,11 @@ class CPrinter:
             assert self.arena is not None
             opaque.insert(0, f"int8_t *qc_base = (int8_t *){self.arena.sym_name.data};")
             opaque.insert(1, "QC_OPAQUE(qc_base);")
-        lines += ["    " + ln for ln in opaque + body]
+        stmts = opaque + body
+        for i in range(len(stmts) - 1, 0, -1):  # one #if block for consecutive dump statements
+            if stmts[i] == "#if defined(QC_DUMP)" and stmts[i - 1] == "#endif":
+                del stmts[i - 1 : i + 1]
+        lines += [ln if ln.startswith("#") else "    " + ln for ln in stmts]
         lines.append("}")
         return "\n".join(lines), proto + ";"
 
@@ -181,6 +297,16 @@ class CPrinter:
             return [f"for (int i = 0; i < {n}; ++i) {{",
                     f"    {self.value(op.output)}[i] = (float){self.value(op.input)}[i] * {_hexfloat(e)};",
                     "}"]
+        if isinstance(op, ec.DumpOp):
+            dims, strides = op.dim_list, op.stride_list
+            p = self.value(op.tensor)
+            return ["#if defined(QC_DUMP)",
+                    f"qc_dump_tensor(\"{op.file.data}\", {p}, (int)sizeof *{p}, {len(dims)}, "
+                    f"(const int32_t[]){{{', '.join(map(str, dims))}}}, "
+                    f"(const int32_t[]){{{', '.join(map(str, strides))}}});",
+                    "#endif"]
+        if isinstance(op, ec.DumpManifestOp):
+            return ["#if defined(QC_DUMP)", f"qc_dump_manifest({op.sym_name.data});", "#endif"]
         if isinstance(op, ec.ReturnOp):
             return []
         raise QcompError(f"the C printer cannot print {op.name} inside a function")
@@ -190,6 +316,7 @@ class CPrinter:
     def print(self) -> tuple[str, str]:
         includes, defines, verbatim, statics, top, funcs, protos = [], [], [], [], [], [], []
         uses_quant = any(isinstance(o, ec.QuantizeInputOp) for o in self.module.walk())
+        uses_dump = any(isinstance(o, ec.DumpOp | ec.DumpManifestOp) for o in self.module.walk())
         for op in self.module.ops:
             if isinstance(op, ec.IncludeOp):
                 inc = op.include.data
@@ -218,6 +345,11 @@ class CPrinter:
                     if isinstance(inner, ec.StaticBufferOp):
                         ct = ec.c_type(inner.result.type.pointee_type)  # type: ignore[attr-defined]
                         statics.append(f"static {ct} {inner.sym_name.data}[{inner.count.data}];")
+                    elif isinstance(inner, ec.DumpManifestOp):
+                        lines = [f"    {_c_string(ln)}," for ln in inner.text.data.splitlines(keepends=True)]
+                        statics.append("\n".join(["#if defined(QC_DUMP)",
+                                                   f"static const char *const {inner.sym_name.data}[] = {{",
+                                                   *lines, "    NULL", "};", "#endif"]))
                 text, proto = self.func_def(op)
                 funcs.append(text)
                 if op.visibility.data == "public":
@@ -232,6 +364,8 @@ class CPrinter:
         c_parts.append(OPAQUE_HELPER)
         if uses_quant:
             c_parts.append(QUANT_HELPER)
+        if uses_dump:
+            c_parts.append(DUMP_HELPER)
         c_parts += statics + [""] + top + funcs
         c_text = "\n\n".join(p for p in c_parts if p is not None).replace("\n\n\n", "\n\n") + "\n"
         guard = "QCOMP_" + re.sub(r"\W", "_", self.header_name).upper()
@@ -239,6 +373,9 @@ class CPrinter:
                    "#ifdef __cplusplus", 'extern "C" {', "#endif", "", *defines, "",
                    "/* Integer API: one pointer per graph input, then per graph output (ONNX order, batch 1,",
                    "   NCHW). Not reentrant: activations live in one static arena. */",
+                   *(["/* Built with -DQC_DUMP (host), every call writes a tensor dump to the directory",
+                       "   $QC_DUMP_DIR: the format of `qcomp dump`, see qcomp's docs/c-backend.md. */"]
+                     if uses_dump else []),
                    *protos, "", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {guard} */"]
         return c_text, "\n".join(h_parts) + "\n"
 

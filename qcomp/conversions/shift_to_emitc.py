@@ -12,6 +12,10 @@ constant `emitc.global`s and the `emitc.kernel`, one `emitc.arena`, and the two 
 functions `{prefix}_forward` (int in, int out: calls in schedule order, activations as
 `emitc.buffer`s whose offsets `plan-memory` assigns) and `{prefix}_forward_float`.
 The graph's inputs are read in place and outputs written in place (NCHW, batch 1).
+With `dump` (the default), `{prefix}_forward` also holds the bring-up dump: an `emitc.dump`
+of every tensor of `qcomp.dump.dump_entries` right after the call that computes it (before
+the arena reuses its bytes) and an `emitc.dump_manifest` at the end; both print as code under
+`#if defined(QC_DUMP)` only.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from qcomp.dialects import emitc as ec
 from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_from_numpy
 from qcomp.dialects.quant import node_of
+from qcomp.dump import AFTER_OP, AT_END, AT_START, DumpEntry, dump_entries, manifest_text
+from qcomp.errors import QcompError
 
 PREFIX_ATTR = "qcomp.c_prefix"
 
@@ -90,7 +96,7 @@ class Val:
 class Lowering:
     """State of one function's lowering (see the module docstring)."""
 
-    def __init__(self, module: ModuleOp, prefix: str):
+    def __init__(self, module: ModuleOp, prefix: str, dump: bool = True):
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prefix):
             raise LoweringError(f"prefix '{prefix}' is not a C identifier")
         self.module = module
@@ -106,6 +112,7 @@ class Lowering:
         self.body: list[Operation] = []  # ops of the forward function
         self.count = 0
         self.claims: dict[SSAValue, int] = {}  # value -> graph output index written in place
+        self.dump = dump
 
     # ---- helpers used by the rules
 
@@ -211,10 +218,19 @@ class Lowering:
         for a, v, p in zip(block.args, in_views, fargs):
             self.vals[a] = Val(v, p, is_arg=True)
         self._claim_outputs(outs)
+        entries = self._dump_entries()
+        after_op = {e.value: e for e in entries if e.when == AFTER_OP}
+        for e in entries:
+            if e.when == AT_START:
+                assert e.value is not None
+                self.dump_tensor(e, self.vals[e.value])
         for op in block.ops:
             if op is ret:
                 break
             self.lower_op(op)
+            for r in op.results:
+                if r in after_op:
+                    self.dump_tensor(after_op[r], self.vals[r])
         # graph outputs not written in place: copy them
         for k, o in enumerate(outs):
             src = self.vals[o]
@@ -223,9 +239,44 @@ class Lowering:
             owner = o.owner if isinstance(o.owner, Operation) else ret
             self.kernel(owner, gen_relayout("@K", src.view, out_views[k]), [src],
                         Val(out_views[k], self.out_args[k]), label=f"output{k}_copy", kind="relayout")
+        for e in entries:
+            if e.when == AT_END:
+                assert e.output_index is not None
+                self.dump_tensor(e, Val(out_views[e.output_index], self.out_args[e.output_index]))
+        if entries:
+            self.body.append(ec.DumpManifestOp(f"{self.prefix}_dump_manifest", manifest_text(entries)))
         self.body.append(ec.ReturnOp())
         fwd.body.block.add_ops(self.body)
         self._emit_module(fwd, in_views, out_views)
+
+    def _dump_entries(self) -> list[DumpEntry]:
+        if not self.dump:
+            return []
+        try:
+            return dump_entries(self.func)
+        except QcompError as e:
+            raise LoweringError(f"dump: {e}") from None
+
+    def dump_tensor(self, e: DumpEntry, v: Val) -> None:
+        """An `emitc.dump` of `v` in logical order: the view's split axes in row-major order,
+        each with its memory stride (size-1 axes dropped, contiguous runs merged)."""
+        if v.view.shape != e.shape or v.view.ctype != e.ctype:
+            raise LoweringError(f"dump of {e.describe()}: the C holds it as {list(v.view.shape)} {v.view.ctype}")
+        dims: list[int] = []
+        strides: list[int] = []
+        for d, st in zip(v.view.split, v.view.split_strides()):
+            if d == 1:
+                continue
+            if dims and strides[-1] == st * d:
+                dims[-1] *= d
+                strides[-1] = st
+            else:
+                dims.append(d)
+                strides.append(st)
+        if len(dims) > ec.DUMP_MAX_RANK:
+            raise LoweringError(f"dump of {e.describe()}: layout {v.view.describe()} has more than "
+                                f"{ec.DUMP_MAX_RANK} axes")
+        self.body.append(ec.DumpOp(v.ptr, e.file, dims or [1], strides or [1]))
 
     def _claim_outputs(self, outs: list[SSAValue]) -> None:
         seen: set[SSAValue] = set()
@@ -509,9 +560,11 @@ LOWERINGS: dict[type[Operation], Rule] = {
 }
 
 
-def lower_shift_to_emitc(module: ModuleOp, prefix: str = "model") -> None:
-    """Replace the shift function of `module` by the emitc C program (raises LoweringError)."""
-    Lowering(module, prefix).run()
+def lower_shift_to_emitc(module: ModuleOp, prefix: str = "model", dump: bool = True) -> None:
+    """Replace the shift function of `module` by the emitc C program (raises LoweringError).
+
+    `dump=False` leaves out the `-DQC_DUMP` tensor dump (see the module docstring)."""
+    Lowering(module, prefix, dump).run()
 
 
 __all__ = ["LOWERINGS", "PREFIX_ATTR", "Lowering", "LoweringError", "Val", "c_elt", "lower_shift_to_emitc"]

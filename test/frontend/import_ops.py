@@ -47,7 +47,7 @@ with elided_constants(4):
     print(import_model(model))
 
 # CHECK:      func.func @main(%[[X:.*]]: tensor<1x3x8x7xf32>) -> (tensor<1x10xf32>, tensor<1x3x8x7xf32>, tensor<1x10xf32>, tensor<1x10xf32>)
-# CHECK-NEXT:   %[[W:.*]] = quant.constant dense<elided 108 elements> : tensor<4x3x3x3xf32> {node = "conv.w"}
+# CHECK-NEXT:   %[[W:.*]] = quant.constant dense_resource<__elided__> : tensor<4x3x3x3xf32> {node = "conv.w"}
 # CHECK-NEXT:   %[[B:.*]] = quant.constant dense<[{{.*}}]> : tensor<4xf32> {node = "conv.b"}
 # CHECK-NEXT:   %[[C:.*]] = quant.conv2d %[[X]], %[[W]], %[[B]] {node = "conv", strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 1, 1>} : (tensor<1x3x8x7xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
 # CHECK-NEXT:   %[[R:.*]] = quant.clip %[[C]] {node = "relu6", max = 6.000000e+00 : f32} : (tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>

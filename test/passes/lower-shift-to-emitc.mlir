@@ -1,7 +1,13 @@
 // RUN: qcomp-opt %s --split-input-file -p 'lower-shift-to-emitc{prefix="net"}' --verify-diagnostics | filecheck %s
+// RUN: qcomp-opt %s --split-input-file -p 'lower-shift-to-emitc{prefix="net" dump=false}' --verify-diagnostics \
+// RUN:   | filecheck %s --check-prefix=NODUMP
 // conv (NCHW graph input, C=2: relayout to NHWC first) -> maxpool -> reshape (an alias: no
 // kernel, no buffer) -> fc (weight columns permuted for the NHWC order) writing the graph
-// output in place; the header macros and the float wrapper.
+// output in place; the header macros and the float wrapper. The -DQC_DUMP dump: the input,
+// each op's result right after its call (NHWC buffers read back in NCHW order: channel
+// stride 1, pixel stride 3), the output in place (the reshape, an alias, is not dumped),
+// then the manifest; dump=false leaves all of it out.
+// NODUMP-NOT: emitc.dump
 
 // CHECK:      emitc.include <"stdint.h">
 // CHECK:      emitc.define "NET_IN0_SIZE" = "32"
@@ -17,13 +23,18 @@
 // CHECK-NOT:  shift.reshape
 // CHECK:      emitc.kernel @net_03_fc(x : {{.*}}) {node = "fc", op = "shift.fc", globals = [@net_03_fc_w, @net_03_fc_b], macs = 24 : i64}
 // CHECK-LABEL: emitc.func public @net_forward(%in0 : !emitc.ptr<!emitc.opaque<"const int8_t">>, %out0 : !emitc.ptr<i8>) {{[{]}}
+// CHECK-NEXT:   emitc.dump %in0 {file = "0000_input0.bin", dims = array<i64: 32>, strides = array<i64: 1>}
 // CHECK-NEXT:   %[[X:.*]] = emitc.buffer size 32 {node = "conv1:relayout", shape = "1x2x4x4", layout = "nhwc"} : !emitc.ptr<i8>
 // CHECK-NEXT:   emitc.call @net_00_conv1_relayout(%in0, %[[X]])
 // CHECK-NEXT:   %[[C:.*]] = emitc.buffer size 48 {node = "conv1", shape = "1x3x4x4", layout = "nhwc"} : !emitc.ptr<i8>
 // CHECK-NEXT:   emitc.call @net_01_conv1(%[[X]], %[[C]])
+// CHECK-NEXT:   emitc.dump %[[C]] {file = "0001_conv1.bin", dims = array<i64: 3, 16>, strides = array<i64: 1, 3>}
 // CHECK-NEXT:   %[[P:.*]] = emitc.buffer size 12 {node = "pool", shape = "1x3x2x2", layout = "nhwc"} : !emitc.ptr<i8>
 // CHECK-NEXT:   emitc.call @net_02_pool(%[[C]], %[[P]])
+// CHECK-NEXT:   emitc.dump %[[P]] {file = "0002_pool.bin", dims = array<i64: 3, 4>, strides = array<i64: 1, 3>}
 // CHECK-NEXT:   emitc.call @net_03_fc(%[[P]], %out0)
+// CHECK-NEXT:   emitc.dump %out0 {file = "0003_fc.bin", dims = array<i64: 2>, strides = array<i64: 1>}
+// CHECK-NEXT:   emitc.dump_manifest @net_dump_manifest "[\0A  {\22index\22: 0, \22file\22: \220000_input0.bin\22, {{.*}}\22tensor\22: \22output0\22, \22role\22: \22output\22, \22shape\22: [1, 2], \22ctype\22: \22int8_t\22, \22exp\22: -3}\0A]\0A"
 // CHECK-NEXT:   emitc.return
 // CHECK-LABEL: emitc.func public @net_forward_float(%in0 : !emitc.ptr<!emitc.opaque<"const float">>, %out0 : !emitc.ptr<f32>) {{[{]}}
 // CHECK:        emitc.quantize_input %in0, %{{.*}} {count = 32 : i64, exp = -5 : i64, qmin = -128 : i64, qmax = 127 : i64}

@@ -95,3 +95,35 @@ emitc.func public @f(%q : i8) {
   emitc.return
 }
 // CHECK: emitc.func @f: parameter 'q' must be a pointer, got i8
+
+// -----
+
+emitc.func static @f(%x : !emitc.ptr<i8>) {
+  emitc.dump %x {file = "../escape.bin", dims = array<i64: 4>, strides = array<i64: 1>} : !emitc.ptr<i8>
+  emitc.return
+}
+// CHECK: emitc.dump '../escape.bin': the file name may hold letters, digits, '_', '.' and '-' only
+
+// -----
+
+emitc.func static @f(%x : !emitc.ptr<i8>) {
+  emitc.dump %x {file = "t.bin", dims = array<i64: 4, 2>, strides = array<i64: 1>} : !emitc.ptr<i8>
+  emitc.return
+}
+// CHECK: emitc.dump 't.bin': dims and strides need the same length, 1 to 8
+
+// -----
+
+emitc.func static @f(%x : !emitc.ptr<f32>) {
+  emitc.dump %x {file = "t.bin", dims = array<i64: 4>, strides = array<i64: 1>} : !emitc.ptr<f32>
+  emitc.return
+}
+// CHECK: emitc.dump 't.bin': the tensor must point to integers, got !emitc.ptr<f32>
+
+// -----
+
+emitc.func static @f() {
+  emitc.dump_manifest @m "{\22not\22: \22a list\22}"
+  emitc.return
+}
+// CHECK: emitc.dump_manifest @m: the text is not a JSON list

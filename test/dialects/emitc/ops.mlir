@@ -58,6 +58,21 @@ builtin.module {
     emitc.return
   }
 
+// Bring-up dumps (printed as C under #if defined(QC_DUMP) only): one tensor read back through
+// dims/strides (NHWC memory -> NCHW file), an int32 one, then the manifest.
+// CHECK-NEXT: emitc.func static @dumping(%x : !emitc.ptr<i8>, %a : !emitc.ptr<i32>) {
+// CHECK-NEXT:   emitc.dump %x {file = "0000_conv1.bin", dims = array<i64: 4, 16>, strides = array<i64: 1, 4>} : !emitc.ptr<i8>
+// CHECK-NEXT:   emitc.dump %a {file = "0001_acc.bin", dims = array<i64: 8>, strides = array<i64: 1>} : !emitc.ptr<i32>
+// CHECK-NEXT:   emitc.dump_manifest @model_dump_manifest "[\0A  {\22index\22: 0, \22file\22: \220000_conv1.bin\22}\0A]\0A"
+// CHECK-NEXT:   emitc.return
+// CHECK-NEXT: }
+  emitc.func static @dumping(%x : !emitc.ptr<i8>, %a : !emitc.ptr<i32>) {
+    emitc.dump %x {file = "0000_conv1.bin", dims = array<i64: 4, 16>, strides = array<i64: 1, 4>} : !emitc.ptr<i8>
+    emitc.dump %a {file = "0001_acc.bin", dims = array<i64: 8>, strides = array<i64: 1>} : !emitc.ptr<i32>
+    emitc.dump_manifest @model_dump_manifest "[\0A  {\22index\22: 0, \22file\22: \220000_conv1.bin\22}\0A]\0A"
+    emitc.return
+  }
+
 // A static helper function and xDSL's own emitc ops still parse.
 // CHECK-NEXT: emitc.func static @helper(%p : !emitc.ptr<i32>) {
 // CHECK-NEXT:   emitc.return
