@@ -45,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "pipeline); default from the output extension")
     p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
                    help="load user passes from a Python file or module (repeatable)")
-    p.add_argument("--full-constants", action="store_true", help="with --emit mlir: print constants in full")
+    p.add_argument("--full-constants", action="store_true",
+                   help="with --print-ir-after-all: print constants in full (--emit mlir always does, "
+                        "unless --elide-constants)")
+    p.add_argument("--elide-constants", nargs="?", const=16, type=int, default=None, metavar="N",
+                   help="with --emit mlir: print constants of more than N (default 16) elements as "
+                        "dense_resource<__elided__> (readable, parses back, has no values)")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass to stderr")
     p.add_argument("--print-pipeline", action="store_true",
                    help="print the pipeline as a `qcomp-opt -p` string (with --calib filled in) and exit")
@@ -138,6 +143,13 @@ def run_passes(args: argparse.Namespace, passes: list, module) -> None:  # type:
         except DiagnosticException as e:
             msg = _one_line(e)
             raise QcompError(msg if msg.startswith(f"{p.name}:") else f"pass '{p.name}': {msg}") from None
+        except Exception as e:  # a crash (a user pass's bug, or qcomp's): one line, traceback on request
+            if os.environ.get("QCOMP_TRACEBACK"):
+                raise
+            from qcomp.registry import pass_origin
+
+            raise QcompError(f"pass '{p.name}' ({pass_origin(p.name)}) crashed: {type(e).__name__}: {e} "
+                             "(QCOMP_TRACEBACK=1 shows the traceback)") from None
         if args.print_ir_after_all:
             print(f"// -----// IR after {p.name} //----- //", file=sys.stderr)
             from qcomp.dialects.constants import elided_constants
@@ -174,7 +186,7 @@ def compile_model(args: argparse.Namespace) -> None:
     if kind == "mlir":
         from qcomp.dialects.constants import elided_constants
 
-        with elided_constants(None if args.full_constants else 16):
+        with elided_constants(args.elide_constants):  # a file to read back: full unless asked
             text = str(module) + "\n"
         write_atomically({out: text})
         log(args, f"wrote {out}")
@@ -233,7 +245,7 @@ def build_dump_parser() -> argparse.ArgumentParser:
     p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
                    help="load user passes from a Python file or module (repeatable)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
-    p.set_defaults(print_ir_after_all=False, full_constants=False)
+    p.set_defaults(print_ir_after_all=False, full_constants=False, elide_constants=None)
     return p
 
 

@@ -2,6 +2,7 @@
 
     qcomp-opt in.mlir -p 'fold-batchnorm,pot-scale{weights="per-channel"}'
     qcomp-opt model.onnx --plugin my_passes.py -p my-pass
+    qcomp-opt model.mlir -p 'lower-shift-to-emitc,plan-memory' -t c -o model.c   # the C (qcomp.backend.c_target)
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ class QcompOptMain(xDSLOptMain):
             return imp(stream)
 
         self.available_frontends["onnx"] = import_onnx
+
+    def register_all_targets(self) -> None:
+        super().register_all_targets()
+
+        def c_target():  # lazy: the C printer is only needed with -t c
+            from qcomp.backend.c_target import CTarget
+
+            return CTarget
+
+        self.available_targets["c"] = c_target
 
     def register_all_passes(self) -> None:
         super().register_all_passes()

@@ -82,6 +82,16 @@ def all_passes() -> dict[str, type[ModulePass]]:
     return dict(sorted(_PASSES.items()))
 
 
+def pass_origin(name: str) -> str:
+    """The module a registered pass comes from (a plugin's file for user passes)."""
+    cls = _PASSES.get(name)
+    if cls is None:
+        return "unregistered"
+    mod = sys.modules.get(cls.__module__)
+    path = getattr(mod, "__file__", None)
+    return path if cls.__module__.startswith("qcomp_plugin_") and path else cls.__module__
+
+
 def get_pass(name: str) -> type[ModulePass]:
     passes = all_passes()
     if name not in passes:
