@@ -365,14 +365,31 @@ def correct_pool_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
 
 
 def remove_dead_nodes(graph: onnx.GraphProto) -> None:
-    """Drop nodes none of whose outputs reach a graph output."""
-    live = {o.name for o in graph.output}
-    keep = []
-    for node in reversed(graph.node):
-        if any(o in live for o in node.output if o):
-            keep.append(node)
-            live.update(n for n in node.input if n)
-    keep.reverse()
+    """Drop nodes none of whose outputs reach a graph output; the others keep their order.
+
+    The walk follows producers, not positions, so it also works on a graph that is not in
+    topological order (the importer sorts it afterwards).
+    """
+    producers: dict[str, list[int]] = {}
+    for k, node in enumerate(graph.node):
+        for o in node.output:
+            if o:
+                producers.setdefault(o, []).append(k)
+    live_nodes: set[int] = set()
+    todo = [o.name for o in graph.output]
+    seen = set(todo)
+    while todo:
+        for k in producers.get(todo.pop(), ()):
+            if k in live_nodes:
+                continue
+            live_nodes.add(k)
+            for n in graph.node[k].input:
+                if n and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+    if len(live_nodes) == len(graph.node):
+        return
+    keep = [node for k, node in enumerate(graph.node) if k in live_nodes]
     del graph.node[:]
     graph.node.extend(keep)
 

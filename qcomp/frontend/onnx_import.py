@@ -2,8 +2,10 @@
 
     module = import_onnx_file("models/lenet/lenet.onnx")
 
-The model is first simplified statically (`constant_folding.simplify`: batch 1, inferred
-static shapes, constant subgraphs folded, dead nodes dropped); then every remaining node
+The model must use the default ONNX domain at an opset in MIN_OPSET..MAX_OPSET. Its nodes
+are put in topological order if they are not (`sort_nodes`), and it is simplified statically
+(`constant_folding.simplify`: batch 1, inferred static shapes, constant subgraphs folded,
+dead nodes dropped); then every remaining node
 becomes one or a few `quant` ops carrying `node = "<ONNX node name>"` (unnamed nodes are
 named `<op_type>_<index>` from their position in the original graph). Initializers and
 folded values become `quant.constant`s (named after the value) only where a real op uses
@@ -45,6 +47,17 @@ if TYPE_CHECKING:
     import onnx
 
 MIN_OPSET = 9
+MAX_OPSET = 25
+"""The default-domain (`ai.onnx`) opsets the importer accepts: MIN_OPSET..MAX_OPSET.
+
+This pair is the one statement of the supported range (README's "opsets 9-25" is checked
+against it by test/frontend/opset-errors.test). 25 is the newest opset that is verified: the
+onnx node tests in scope (test/frontend/conformance.py) run at opsets up to 25, and from
+opset 22 to 25 every supported op only gained element types (bfloat16, float4/float8,
+int2), none of which qcomp computes on. A newer opset may change the meaning of an op
+and is rejected rather than guessed at; raise MAX_OPSET after reviewing its changes.
+"""
+DEFAULT_DOMAINS = ("", "ai.onnx")
 FLOAT32 = 1  # onnx.TensorProto.FLOAT
 FLOAT_TYPES = (np.float16, np.float32, np.float64)
 FLT_MAX = 3.4e38
@@ -95,8 +108,7 @@ def import_model(model: onnx.ModelProto, source: str | None = None) -> ModuleOp:
         where = f"'{source}'" if source else "model"
         raise UnsupportedModelError(f"cannot read ONNX model {where}: it has no graph or no opset import")
     opset = default_opset(model)
-    if opset < MIN_OPSET:
-        raise UnsupportedModelError(f"ONNX opset {opset} is not supported; qcomp needs opset {MIN_OPSET} or newer")
+    check_opset(opset)
     work = onnx.ModelProto()
     work.CopyFrom(model)
     g = work.graph
@@ -112,20 +124,123 @@ def import_model(model: onnx.ModelProto, source: str | None = None) -> ModuleOp:
     del g.output[:]
     g.output.extend(kept.values())
     remove_dead_nodes(g)
+    sort_nodes(g)
+    check_domains(work)
     check_op_types(g)
     simplified, note = simplify(work, opset)
     return _Importer(simplified, opset, outputs, note).run()
 
 
+def check_opset(opset: int) -> None:
+    """Reject a default-domain opset outside MIN_OPSET..MAX_OPSET, or newer than the installed onnx knows."""
+    import onnx.defs
+
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        raise UnsupportedModelError(
+            f"ONNX opset {opset} (domain ai.onnx) is not supported; qcomp supports opsets {MIN_OPSET}-{MAX_OPSET}")
+    known = onnx.defs.onnx_opset_version()
+    if opset > known:
+        raise UnsupportedModelError(
+            f"ONNX opset {opset} (domain ai.onnx) is newer than the installed onnx {onnx.__version__} "
+            f"knows (up to {known}); upgrade onnx")
+
+
+def check_domains(model: onnx.ModelProto) -> None:
+    """Reject a node in an operator domain other than the default one (custom or ai.onnx.ml ops).
+
+    Run after `remove_dead_nodes`: a domain the model imports only for dead nodes, or for
+    no node at all, is harmless and is ignored (exporters often list extra domains).
+    """
+    imported = {o.domain for o in model.opset_import}
+    for node in model.graph.node:
+        if node.domain in DEFAULT_DOMAINS:
+            continue
+        why = "" if node.domain in imported else " (nor declared in the model's opset_import)"
+        raise UnsupportedModelError(
+            f"node '{node.name}' (op {node.domain}.{node.op_type}): operator domain '{node.domain}' is not "
+            f"supported{why}; qcomp supports only the default ONNX domain (ai.onnx, opsets {MIN_OPSET}-{MAX_OPSET})")
+
+
+def sort_nodes(graph: onnx.GraphProto) -> None:
+    """Put the nodes in topological order, in place, keeping the original order where possible.
+
+    ONNX requires topological order and onnx.checker rejects a graph without it, but some
+    exporters and hand-edited graphs produce one, and the order carries no meaning: the
+    dataflow is the same. So rather than reject such a graph we sort it (silently): this is
+    a stable sort (Kahn's algorithm that always takes the earliest ready node of the
+    original order), so a graph that is already sorted keeps its order exactly, and node
+    names given by position (`name_nodes`) keep referring to the original graph. What
+    cannot be sorted is still rejected, naming the node: an input tensor that nothing
+    defines, and a cycle.
+    """
+    import heapq
+
+    nodes = list(graph.node)
+    defined = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
+    producer: dict[str, int] = {}
+    for k, node in enumerate(nodes):
+        for o in node.output:
+            if o:
+                producer.setdefault(o, k)
+    missing = [[n for n in node.input if n not in defined] for node in nodes]
+    for node, names in zip(nodes, missing):
+        for name in names:
+            if name not in producer:
+                raise UnsupportedModelError(
+                    f"node '{node.name}' (op {node.op_type}): input tensor '{name}' is not defined (it is "
+                    "not a graph input, an initializer or the output of any node)")
+    waiting = [len(set(names)) for names in missing]
+    users: dict[str, list[int]] = {}
+    for k, names in enumerate(missing):
+        for name in set(names):
+            users.setdefault(name, []).append(k)
+    ready = [k for k, w in enumerate(waiting) if w == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        k = heapq.heappop(ready)
+        order.append(k)
+        for o in nodes[k].output:
+            if o and o not in defined:
+                defined.add(o)
+                for u in users.get(o, ()):
+                    waiting[u] -= 1
+                    if waiting[u] == 0:
+                        heapq.heappush(ready, u)
+    if len(order) < len(nodes):
+        raise _cycle_error(nodes, missing, producer, defined)
+    if order != sorted(order):
+        del graph.node[:]
+        graph.node.extend(nodes[k] for k in order)
+
+
+def _cycle_error(nodes: Sequence[onnx.NodeProto], missing: Sequence[Sequence[str]], producer: dict[str, int],
+                 defined: set[str]) -> UnsupportedModelError:
+    """Name one cycle among the nodes that could not be ordered: walk back through unmet inputs."""
+    start = next(k for k, names in enumerate(missing) if any(n not in defined for n in names))
+    path: list[int] = []
+    k = start
+    while k not in path:
+        path.append(k)
+        k = producer[next(n for n in missing[k] if n not in defined)]
+    cycle = path[path.index(k):]
+    first = nodes[cycle[0]]
+    tensor = next(n for n in missing[cycle[0]] if n not in defined)
+    flow = " -> ".join(f"'{nodes[i].name}'" for i in [cycle[0], *reversed(cycle)])  # in dataflow order
+    return UnsupportedModelError(
+        f"node '{first.name}' (op {first.op_type}): input tensor '{tensor}' depends on the node's own output "
+        f"(the graph has a cycle: {flow})")
+
+
 def check_op_types(graph: onnx.GraphProto) -> None:
     """Reject ops the importer neither converts nor folds, before shape inference trips on them."""
     for node in graph.node:
-        if node.domain not in ("", "ai.onnx") or node.op_type not in (*CONVERTERS, *FOLDERS):
+        if node.domain not in DEFAULT_DOMAINS or node.op_type not in (*CONVERTERS, *FOLDERS):
             raise unsupported_op(node)
 
 
 def unsupported_op(node: onnx.NodeProto) -> UnsupportedModelError:
-    custom = node.domain not in ("", "ai.onnx")
+    custom = node.domain not in DEFAULT_DOMAINS
     op = f"{node.domain}.{node.op_type}" if custom else node.op_type
     hint = " (only on constant inputs, which are folded)" if node.op_type in FOLDERS and not custom else ""
     return UnsupportedModelError(
@@ -134,7 +249,7 @@ def unsupported_op(node: onnx.NodeProto) -> UnsupportedModelError:
 
 def default_opset(model: onnx.ModelProto) -> int:
     for o in model.opset_import:
-        if o.domain in ("", "ai.onnx"):
+        if o.domain in DEFAULT_DOMAINS:
             return o.version
     raise UnsupportedModelError("the model imports no version of the default ONNX opset")
 
@@ -218,7 +333,7 @@ class _Importer:
         return module
 
     def convert(self, node: onnx.NodeProto) -> None:
-        if node.domain not in ("", "ai.onnx") or node.op_type not in CONVERTERS:
+        if node.domain not in DEFAULT_DOMAINS or node.op_type not in CONVERTERS:
             raise unsupported_op(node)
         try:
             CONVERTERS[node.op_type](self, node, node_attrs(node))
