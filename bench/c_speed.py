@@ -1,6 +1,6 @@
 """Speed of qcomp's generated C against onnxruntime (int8 QDQ and float), batch 1, one thread.
 
-    python bench/c_speed.py [--runs 300] [--no-callgrind] [--models lenet,cifar_resnet]
+    python bench/c_speed.py [--runs 300] [--no-callgrind] [--models lenet,cifar_resnet] [--quick]
 
 For every committed model and a CIFAR-sized ResNet (3x32x32 input, ~27 MMACs, random
 He-scaled weights built with onnx.helper, calibrated on random normal data):
@@ -9,13 +9,16 @@ He-scaled weights built with onnx.helper, calibrated on random normal data):
   a timing main that calls `model_forward` `--runs` times in one process (after a warm-up)
   and reports the median latency; GMAC/s from the kernels' MAC counts;
 * instructions per inference of the C with `valgrind --tool=callgrind` (the steady figure:
-  (Ir of 10 inferences - Ir of 0) / 10);
+  (Ir of 10 inferences - Ir of 0) / 10), built `-O3 -march=x86-64-v3` (AVX2, the kernels'
+  `__AVX2__` path): valgrind cannot decode the AVX-512 that `-march=native` may emit. When
+  valgrind is missing or fails, the column is n/a and a line on stderr says why;
 * onnxruntime float and onnxruntime int8 (`quantize_static`, QDQ, int8 activations and
   weights, same calibration data), `intra_op_num_threads=1`, median of `--runs` runs;
 * `arm-none-eabi-size` text/data/bss of the Cortex-M4 object (`-mcpu=cortex-m4 -mthumb -O2`).
 
 Prints one table; the ratio columns are C latency / onnxruntime latency (< 1: C faster).
-This prints figures; it is not a timed test.
+This prints figures; it is not a timed test. `--quick` (for scripts/check_readme.py) runs
+two models with few runs: the same code paths in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "bench" / "build" / "c_speed"
 MODELS = ROOT / "models"
+TIMING_CFLAGS = ["-std=c99", "-O3", "-march=native"]
+CALLGRIND_CFLAGS = ["-std=c99", "-O3", "-march=x86-64-v3"]
+"""valgrind decodes AVX2 but not AVX-512 (which -march=native emits on such hosts): callgrind runs an x86-64-v3 build."""
+DEFAULT_MODELS = "lenet,lenet_dynamo,resnet,resnet_dynamo,cifar_resnet"
+QUICK_MODELS, QUICK_RUNS = "lenet,cifar_resnet", 20
 
 TIMING_MAIN = r"""
 #define _POSIX_C_SOURCE 199309L
@@ -152,30 +160,54 @@ def compile_c(model: Path, calib: Path, out_dir: Path) -> tuple[Path, int]:
     return out_dir / "out.c", macs
 
 
-def c_latency(out_c: Path, runs: int) -> tuple[float, Path]:
+def build_bench(out_c: Path, exe: Path, cflags: list[str]) -> Path:
+    """out.c + the timing main -> `exe`."""
     d = out_c.parent
     (d / "bench_main.c").write_text(TIMING_MAIN)
-    exe = d / "bench"
-    subprocess.run(["cc", "-std=c99", "-O3", "-march=native", f"-I{d}", str(out_c), str(d / "bench_main.c"),
-                    "-o", str(exe)], check=True)
+    subprocess.run(["cc", *cflags, f"-I{d}", str(out_c), str(d / "bench_main.c"), "-o", str(exe)], check=True)
+    return exe
+
+
+def c_latency(out_c: Path, runs: int) -> float:
+    exe = build_bench(out_c, out_c.parent / "bench", TIMING_CFLAGS)
     r = subprocess.run([str(exe), str(runs), "20"], check=True, capture_output=True, text=True)
-    return float(re.search(r"median_us ([0-9.]+)", r.stdout).group(1)), exe
+    m = re.search(r"median_us ([0-9.]+)", r.stdout)
+    if m is None:
+        raise RuntimeError(f"{exe} printed no median_us line: {r.stdout!r}")
+    return float(m.group(1))
 
 
-def callgrind_instructions(exe: Path) -> float | None:
+def callgrind_instructions(out_c: Path, name: str) -> float | None:
+    """Instructions per inference under callgrind (an x86-64-v3 build); None, said on stderr, if it cannot run."""
     if not shutil.which("valgrind"):
+        print(f"{name}: callgrind skipped: valgrind not found (install it, or pass --no-callgrind)",
+              file=sys.stderr, flush=True)
+        return None
+    try:
+        exe = build_bench(out_c, out_c.parent / "bench_callgrind", CALLGRIND_CFLAGS)
+    except subprocess.CalledProcessError:
+        print(f"{name}: callgrind skipped: cc cannot build with {' '.join(CALLGRIND_CFLAGS)}",
+              file=sys.stderr, flush=True)
         return None
 
     def total(runs: int) -> int:
         out = exe.parent / f"callgrind.{runs}.out"
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(exe), str(runs), "0"],
-                       check=True, capture_output=True)
+        r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(exe), str(runs), "0"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            why = next((ln for ln in r.stderr.splitlines() if "unhandled instruction" in ln or "SIGILL" in ln),
+                       f"exit status {r.returncode}")
+            raise RuntimeError(f"valgrind failed: {why.lstrip('=0123456789 ')}")
         for line in out.read_text().splitlines():
             if line.startswith("summary:") or line.startswith("totals:"):
                 return int(line.split()[1])
-        raise RuntimeError("no callgrind summary")
+        raise RuntimeError("valgrind wrote no callgrind summary")
 
-    return (total(10) - total(0)) / 10
+    try:
+        return (total(10) - total(0)) / 10
+    except RuntimeError as e:
+        print(f"{name}: callgrind skipped: {e}", file=sys.stderr, flush=True)
+        return None
 
 
 def ort_latencies(model: Path, calib: np.ndarray, runs: int, work: Path) -> tuple[float | None, float | None]:
@@ -233,10 +265,14 @@ def arm_size(out_c: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--runs", type=int, default=None, help="timed runs per model (default 300)")
     ap.add_argument("--no-callgrind", action="store_true")
-    ap.add_argument("--models", default="lenet,lenet_dynamo,resnet,resnet_dynamo,cifar_resnet")
+    ap.add_argument("--models", default=None, help=f"comma-separated (default {DEFAULT_MODELS})")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"a quick run: --models {QUICK_MODELS} --runs {QUICK_RUNS} unless given")
     args = ap.parse_args(argv)
+    args.runs = args.runs if args.runs is not None else QUICK_RUNS if args.quick else 300
+    args.models = args.models or (QUICK_MODELS if args.quick else DEFAULT_MODELS)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     digits = np.load(MODELS / "digits" / "calib.npy").astype(np.float32)
     cifar_calib = np.random.default_rng(1).standard_normal((64, 3, 32, 32)).astype(np.float32)
@@ -252,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             calib_path, calib = MODELS / "digits" / "calib.npy", digits
         work = BUILD / name
         out_c, macs = compile_c(model, calib_path, work)
-        c_us, exe = c_latency(out_c, args.runs)
-        ir = None if args.no_callgrind else callgrind_instructions(exe)
+        c_us = c_latency(out_c, args.runs)
+        ir = None if args.no_callgrind else callgrind_instructions(out_c, name)
         f_us, q_us = ort_latencies(model, calib, args.runs, work)
         rows.append((name, macs, c_us, ir, f_us, q_us, arm_size(out_c)))
         print(f"{name}: done", file=sys.stderr, flush=True)

@@ -1,12 +1,13 @@
 """Benchmark: how long `calibrate` takes (issue target: 32 samples of ResNet-18 in < 60 s).
 
-    python bench/calibration_speed.py [--methods minmax,mse]
+    python bench/calibration_speed.py [--methods minmax,mse] [--quick]
 
 For each committed model: 256 calibration samples (models/digits/calib.npy); for the
 ResNet-18-shaped model (bench/build/resnet18.onnx, made by bench.models): 32 random
 samples. Each model is imported and simplified/fused as int8_fpga does, then calibrated
 with each method; the time of the calibrate pass alone is printed, with the whole
-int8_fpga pipeline (to the shift level) once per model for reference.
+int8_fpga pipeline (to the shift level) once per model for reference. `--quick` (for
+scripts/check_readme.py): minmax only (unless --methods is given) and 4 ResNet-18 samples.
 """
 
 from __future__ import annotations
@@ -65,15 +66,17 @@ def time_pipeline(path: Path, data: Path) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--methods", default="minmax,percentile,mse,kl")
+    ap.add_argument("--methods", default=None, help="comma-separated (default minmax,percentile,mse,kl)")
+    ap.add_argument("--quick", action="store_true", help="a quick run: minmax only, 4 ResNet-18 samples")
     args = ap.parse_args()
-    methods = args.methods.split(",")
+    methods = (args.methods or ("minmax" if args.quick else "minmax,percentile,mse,kl")).split(",")
+    n_big = 4 if args.quick else 32
     with tempfile.TemporaryDirectory() as tmp:
         big = make_resnet18()
-        big_data = Path(tmp) / "calib32.npy"
-        np.save(big_data, np.random.default_rng(0).standard_normal((32, 3, 224, 224)).astype(np.float32))
+        big_data = Path(tmp) / f"calib{n_big}.npy"
+        np.save(big_data, np.random.default_rng(0).standard_normal((n_big, 3, 224, 224)).astype(np.float32))
         cases = [(ROOT / m, ROOT / "models/digits/calib.npy", 256) for m in MODELS]
-        cases.append((big, big_data, 32))
+        cases.append((big, big_data, n_big))
         print(f"| model | samples | {' | '.join(methods)} | int8_fpga end to end |")
         print(f"|---|---|{'---|' * len(methods)}---|")
         for path, data, n in cases:

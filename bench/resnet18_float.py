@@ -1,6 +1,6 @@
 """Benchmark: the float path on a ResNet-18-shaped model (1x3x224x224, ~11.7M params).
 
-    python bench/resnet18_float.py [--batch 8] [--repeat 5] [--rebuild]
+    python bench/resnet18_float.py [--batch 8] [--repeat 5] [--rebuild] [--quick]
 
 Builds bench/build/resnet18.onnx once (`bench.models.make_resnet18`, random weights, seed 0),
 then measures, and prints as a table with targets:
@@ -12,6 +12,7 @@ then measures, and prints as a table with targets:
     batched call (a copy of the model with a symbolic batch dim) and as one call per
     sample; plus single-threaded onnxruntime for reference. Target: executor <= 2x ORT.
 It also checks that the executor's logits match onnxruntime's (max relative error).
+`--quick` (for scripts/check_readme.py) means --batch 2 --repeat 1 unless they are given.
 """
 
 from __future__ import annotations
@@ -80,10 +81,13 @@ def dynamic_batch(model):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=None, help="default 8")
+    ap.add_argument("--repeat", type=int, default=None, help="default 5")
     ap.add_argument("--rebuild", action="store_true", help="rewrite bench/build/resnet18.onnx")
+    ap.add_argument("--quick", action="store_true", help="a quick run: --batch 2 --repeat 1 unless given")
     args = ap.parse_args()
+    args.batch = args.batch or (2 if args.quick else 8)
+    args.repeat = args.repeat or (1 if args.quick else 5)
 
     import onnx
 
