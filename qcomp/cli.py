@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--elide-constants", nargs="?", const=16, type=int, default=None, metavar="N",
                    help="with --emit mlir: print constants of more than N (default 16) elements as "
                         "dense_resource<__elided__> (readable, parses back, has no values)")
+    p.add_argument("--stop-after", metavar="PASS",
+                   help="run the pipeline up to and including PASS (its last occurrence), e.g. "
+                        "--stop-after check-overflow --emit mlir for the shift-level IR")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass to stderr")
     p.add_argument("--print-pipeline", action="store_true",
                    help="print the pipeline as a `qcomp-opt -p` string (with --calib filled in) and exit")
@@ -117,6 +120,13 @@ def prepare_passes(args: argparse.Namespace) -> list:
     from qcomp.pipeline import load_pipeline
 
     pipe = load_pipeline(args.pipeline)
+    # The C stages a pipeline lists take the command line's prefix and report settings.
+    lower = pipe.find("lower-shift-to-emitc")
+    if lower is not None and "prefix" not in lower.options:
+        lower.options["prefix"] = getattr(args, "prefix", "model")
+    plan = pipe.find("plan-memory")
+    if plan is not None and "report" not in plan.options:
+        plan.options["report"] = not getattr(args, "quiet", False)
     entry = pipe.find("calibrate")
     if entry is not None and "data" not in entry.options:
         if not args.calib:
@@ -181,6 +191,12 @@ def compile_model(args: argparse.Namespace) -> None:
     from qcomp.frontend.onnx_import import import_onnx_file
 
     passes = prepare_passes(args)
+    if args.stop_after:
+        names = [p.name for p in passes]
+        if args.stop_after not in names:
+            raise QcompError(f"--stop-after {args.stop_after}: pipeline '{args.pipeline}' has no such pass; "
+                             f"its passes: {', '.join(names)}")
+        passes = passes[: len(names) - names[::-1].index(args.stop_after)]
     module = import_onnx_file(args.model)
     run_passes(args, passes, module)
     if kind == "mlir":
