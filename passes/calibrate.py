@@ -39,6 +39,11 @@ Methods (`method`), all per tensor:
     calibrator does: the spike of exact ReLU zeros would otherwise dominate); the threshold T of the best one gives the range
     [max(min, -T), min(max, T)].
 
+  * `data-free`: no samples (`qcomp` without `--calib`): ranges after a folded BatchNorm
+    come from its statistics, the others from synthetic inputs calibrated with
+    `synthetic_method`; see `qcomp.passes.data_free`. Ops get `range_source`, the module
+    a one-line `qcomp.calibration` summary.
+
 The second pass (percentile, kl, mse) re-runs the model: it needs the pass-one ranges
 to fix the histogram bins / candidate exponents, and re-running is cheaper than keeping
 every activation of every sample.
@@ -78,7 +83,8 @@ from qcomp.passes.pot_scale import quantize_to, range_exponent, storage_bounds
 from qcomp.registry import register_pass
 from qcomp.target import target_of
 
-METHODS = ("minmax", "percentile", "mse", "kl")
+METHODS = ("minmax", "percentile", "mse", "kl", "data-free")
+STAT_METHODS = METHODS[:4]  # the ones that turn samples into ranges
 HIST_BINS = 2048
 KL_LEVELS = 128  # quantized levels of |x| for int8 (TensorRT uses 128)
 # mse: per batch and tensor, at most this many values (evenly strided) enter the error sums;
@@ -373,6 +379,20 @@ class CalibratePass(ModulePass):
     percentile: float = 99.99
     batch_size: int = 64
     max_samples: int | None = None
+    input_range: str = ""
+    """data-free: LO,HI of the synthetic inputs (default: from a folded input normalisation, else -1,1)."""
+    samples: int = 64
+    """data-free: synthetic samples per input."""
+    seed: int = 0
+    """data-free: seed of the synthetic samples."""
+    bn_sigmas: float = 3.0
+    """data-free: a value after a BatchNorm spans beta +- bn_sigmas * |gamma| per channel."""
+    synthetic_method: str = "mse"
+    """data-free: how the synthetic samples become ranges (minmax | percentile | mse | kl)."""
+
+    @property
+    def stat_method(self) -> str:
+        return self.synthetic_method if self.method == "data-free" else self.method
 
     def __post_init__(self) -> None:
         """Option values are checked when the pass is built, so a pipeline names the line at fault."""
@@ -382,12 +402,35 @@ class CalibratePass(ModulePass):
             raise ValueError(f"calibrate: percentile={self.percentile} must be in (50, 100]")
         if self.batch_size < 1 or (self.max_samples is not None and self.max_samples < 1):
             raise ValueError("calibrate: batch-size and max-samples must be positive")
+        if self.synthetic_method not in STAT_METHODS:
+            raise ValueError(f"calibrate: synthetic-method='{self.synthetic_method}' must be one of "
+                             f"{', '.join(STAT_METHODS)}")
+        if self.samples < 1 or not self.bn_sigmas > 0:
+            raise ValueError("calibrate: samples and bn-sigmas must be positive")
+        if self.input_range:
+            from qcomp.passes.data_free import parse_input_range
+
+            try:
+                parse_input_range(self.input_range)
+            except ValueError as e:
+                raise ValueError(f"calibrate: {e}") from None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if not self.data:
-            raise PassFailedException("calibrate: the `data` option (calibration .npy/.npz) is required")
+        from qcomp.passes import data_free as df
+
         f = _find_function(op)
-        inputs = load_calibration_data(self.data, f, self.max_samples)
+        free_inputs: list[tuple[float, float, str]] = []
+        if self.method == "data-free":
+            try:
+                free_inputs = df.input_ranges(f, self.input_range)
+            except ValueError as e:
+                raise PassFailedException(f"calibrate: {e}") from None
+            inputs = df.synthetic_inputs(f, free_inputs, self.samples, self.seed)
+        elif not self.data:
+            raise PassFailedException("calibrate: the `data` option (calibration .npy/.npz) is required, "
+                                      "or method=\"data-free\" to estimate ranges without samples")
+        else:
+            inputs = load_calibration_data(self.data, f, self.max_samples)
         from qcomp.executors.quant import QuantExecutor  # lazy: keeps qcomp-opt start-up fast
 
         try:
@@ -397,7 +440,7 @@ class CalibratePass(ModulePass):
         ops = [o for o in f.body.walk() if _calibrated(o)]
         arg_stats = [Stats() for _ in f.args]
         op_stats: dict[Operation, Stats] = {o: Stats() for o in ops}
-        two_pass = self.method != "minmax"
+        two_pass = self.stat_method != "minmax"
         progress = Progress(inputs[0].shape[0], 2 if two_pass else 1)
 
         def each(o: Operation | None, results: list[np.ndarray], fn) -> None:
@@ -421,13 +464,25 @@ class CalibratePass(ModulePass):
                 raise PassFailedException(f"calibrate: argument {i} of @{f.sym_name.data} produced no values")
             ranges.append(_range_attr(*self._finish(st, bits)))
         f.attributes["arg_ranges"] = ArrayAttr(ranges)
+        from_bn = df.bn_ranges(f, self.bn_sigmas) if self.method == "data-free" else {}
+        n_bn = n_syn = 0
         for o, st in op_stats.items():
             if st.nonfinite:
                 raise PassFailedException(
                     f"calibrate: {o.name} '{q.node_of(o)}' produced inf or NaN on the calibration data")
             if st.lo > st.hi:  # not a float value (shape math…) or never produced
                 continue
+            if o in from_bn:
+                o.attributes["range"] = _range_attr(*from_bn[o])
+                o.attributes[df.RANGE_SOURCE] = StringAttr("bn-stats")
+                n_bn += 1
+                continue
             o.attributes["range"] = _range_attr(*self._finish(st, bits))
+            if self.method == "data-free":
+                o.attributes[df.RANGE_SOURCE] = StringAttr("synthetic")
+                n_syn += 1
+        if self.method == "data-free":
+            op.attributes["qcomp.calibration"] = StringAttr(df.summary(n_bn, n_syn, free_inputs))
 
     # ---- passes over the data
 
@@ -444,21 +499,21 @@ class CalibratePass(ModulePass):
     def _prepare(self, st: Stats, bits: int) -> None:
         if st.lo > st.hi:
             return
-        if self.method == "percentile":
+        if self.stat_method == "percentile":
             st.hist = np.zeros(HIST_BINS, np.int64)
-        elif self.method == "kl":
+        elif self.stat_method == "kl":
             st.hist = np.zeros(HIST_BINS, np.int64)
-        elif self.method == "mse":
+        elif self.stat_method == "mse":
             e_max = range_exponent(st.lo, st.hi, bits)
             st.exps = [e_max - k for k in range(MSE_CANDIDATES)]
             st.errs = np.zeros(len(st.exps), np.float64)
 
     def _accumulate(self, st: Stats, x: np.ndarray, bits: int) -> None:
-        if self.method == "percentile" and st.hist is not None:
+        if self.stat_method == "percentile" and st.hist is not None:
             st.hist += _bin_counts(x, st.lo, st.hi)
-        elif self.method == "kl" and st.hist is not None:
+        elif self.stat_method == "kl" and st.hist is not None:
             st.hist += _bin_counts(np.abs(x), 0.0, st.amax)
-        elif self.method == "mse" and st.errs is not None:
+        elif self.stat_method == "mse" and st.errs is not None:
             v = np.asarray(x, np.float64).reshape(-1)
             if v.size > MSE_SAMPLE:  # large tensors: an evenly strided sample estimates the sums
                 v = v[:: -(-v.size // MSE_SAMPLE)]
@@ -467,11 +522,11 @@ class CalibratePass(ModulePass):
                 st.errs[k] += float(np.dot(d, d))
 
     def _finish(self, st: Stats, bits: int) -> tuple[float, float]:
-        if self.method == "minmax":
+        if self.stat_method == "minmax":
             return st.lo, st.hi
-        if self.method == "percentile":
+        if self.stat_method == "percentile":
             return percentile_range(st, self.percentile) if st.hist is not None else (st.lo, st.hi)
-        if self.method == "kl":
+        if self.stat_method == "kl":
             if st.hist is None:
                 return st.lo, st.hi
             t = kl_threshold(st.hist, st.amax)

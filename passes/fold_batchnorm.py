@@ -11,7 +11,9 @@ it a function result), carries no fused activation, all of weight, bias and the 
 parameters are float `quant.constant`s, and every type is a float tensor. New constants
 are computed in float64 and stored in the weights' dtype; a bias is created when there
 was none. The conv keeps its `node` name and lists the BN's in `fused = ["bn1"]`. A
-BN that cannot be folded stays; the executors and the lowering run it.
+BN that cannot be folded stays; the executors and the lowering run it. The folded op
+records `bn_stats = [array<f64: beta...>, array<f64: |scale|...>]`, the per-channel mean
+and standard deviation the BN was trained to produce (used by data-free calibration).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, ModuleOp, StringAttr, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -95,6 +97,10 @@ class FoldBatchNorm(RewritePattern):
             return
         consts, operands, dropped = folded
         attrs = _fused(producer, bn)
+        # The value after the BN has, per channel, mean beta and std |gamma| as trained: the
+        # data-free calibration reads it (qcomp.passes.data_free).
+        attrs["bn_stats"] = ArrayAttr([DenseArrayBase.from_list(f64, [float(v) for v in beta]),
+                                       DenseArrayBase.from_list(f64, [float(v) for v in np.abs(scale)])])
         for name in dropped:
             attrs.pop(name, None)
         new = type(producer).create(operands=operands, result_types=[bn.output.type], attributes=attrs)

@@ -17,7 +17,8 @@ that would grow the shape by broadcasting; an intermediate with another use; an 
 fused activation; a Div by a constant holding a zero or by the chain; and, when b != 0, a
 conv with padding (the zeros padded around a * x + b are not a padding of x). Only float
 constants and tensors are touched. The conv keeps its `node` name and lists the chain's
-nodes in `fused`.
+nodes in `fused`; the function records the map as `arg_normalisation = {"<arg index>" =
+[array<f64: a...>, array<f64: b...>]}` (data-free calibration infers the raw input range).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, StringAttr, f64
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -127,6 +128,18 @@ def affine_chain(x: SSAValue, axis: int) -> AffineChain | None:
 
 
 
+def _record_normalisation(chain: AffineChain) -> None:
+    """Keep x' = a x + b on the function (`arg_normalisation`, keyed by argument index): the
+    raw input's range follows from it when there are no calibration samples."""
+    f = chain.arg.block.parent_op()
+    assert isinstance(f, func.FuncOp)
+    old = f.attributes.get("arg_normalisation")
+    entries = dict(old.data) if isinstance(old, DictionaryAttr) else {}
+    entries[str(chain.arg.index)] = ArrayAttr([DenseArrayBase.from_list(f64, [float(v) for v in chain.a]),
+                                               DenseArrayBase.from_list(f64, [float(v) for v in chain.b])])
+    f.attributes["arg_normalisation"] = DictionaryAttr(entries)
+
+
 def _rewrite(op: quant.Conv2dOp | quant.GemmOp, chain: AffineChain, consts: list[quant.ConstantOp],
              operands: list[SSAValue | None], dropped: tuple[str, ...], rewriter: PatternRewriter) -> None:
     """Replace `op` by a copy with `operands`, then erase the chain and the constants left dead."""
@@ -145,6 +158,7 @@ def _rewrite(op: quant.Conv2dOp | quant.GemmOp, chain: AffineChain, consts: list
     for c in consts:
         rewriter.insert(c)
     maybe_dead = [*op.operands[1:], *(v for o in chain.ops for v in o.operands)]
+    _record_normalisation(chain)
     rewriter.replace(op, new)
     for o in chain.ops:
         rewriter.erase(o)

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output file: OUT.c (also writes OUT.h) or OUT.mlir")
     p.add_argument("--calib", help="calibration samples: .npy (N, ...) float32, .npz keyed by input name, "
                                    "or a directory of NAME.npy files")
+    p.add_argument("--input-range", metavar="LO,HI",
+                   help="without --calib: the range of the model's input values the estimated ranges "
+                        "start from (default: from an input normalisation in the graph, else -1,1)")
     p.add_argument("--prefix", default="model", help="C symbol prefix (default: model)")
     p.add_argument("--emit", choices=EMIT_KINDS,
                    help="what to write: c (OUT.c + OUT.h), main (also main.c), mlir (the IR after the "
@@ -117,7 +120,7 @@ def write_atomically(files: dict[Path, str]) -> None:
 
 def prepare_passes(args: argparse.Namespace) -> list:
     """Load the pipeline (and its plugins) and instantiate its passes; `--calib` feeds `calibrate`."""
-    from qcomp.pipeline import load_pipeline
+    from qcomp.pipeline import configure_calibration, load_pipeline
 
     pipe = load_pipeline(args.pipeline)
     # The C stages a pipeline lists take the command line's prefix and report settings.
@@ -127,14 +130,18 @@ def prepare_passes(args: argparse.Namespace) -> list:
     plan = pipe.find("plan-memory")
     if plan is not None and "report" not in plan.options:
         plan.options["report"] = not getattr(args, "quiet", False)
-    entry = pipe.find("calibrate")
-    if entry is not None and "data" not in entry.options:
-        if not args.calib:
-            raise QcompError(f"pipeline '{pipe.name}' calibrates: give calibration samples with --calib FILE.npy")
-        if not os.path.exists(args.calib):
-            raise QcompError(f"calibration data '{args.calib}' not found")
-        entry.options["data"] = args.calib
+    configure_calibration(pipe, args.calib, getattr(args, "input_range", None))
     return pipe.instantiate()
+
+
+def warn_data_free(args: argparse.Namespace, module) -> None:  # type: ignore[no-untyped-def]
+    """One warning line when ranges were estimated without samples (calibrate{method=data-free})."""
+    from xdsl.dialects.builtin import StringAttr
+
+    note = module.attributes.get("qcomp.calibration")
+    if isinstance(note, StringAttr):
+        print(f"qcomp: warning: {note.data}; give calibration samples with --calib FILE.npy "
+              "for measured ranges", file=sys.stderr)
 
 
 def run_passes(args: argparse.Namespace, passes: list, module) -> None:  # type: ignore[no-untyped-def]
@@ -199,6 +206,7 @@ def compile_model(args: argparse.Namespace) -> None:
         passes = passes[: len(names) - names[::-1].index(args.stop_after)]
     module = import_onnx_file(args.model)
     run_passes(args, passes, module)
+    warn_data_free(args, module)
     if kind == "mlir":
         from qcomp.dialects.constants import elided_constants
 

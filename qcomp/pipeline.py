@@ -213,3 +213,34 @@ def _load_pass_entry(item: yaml.Node, where) -> PassEntry:
             raise PipelineError(f"{where(v)}: options of pass '{_node_value(k)}' must be a mapping")
         return PassEntry(str(_node_value(k)), opts, where(k))
     raise PipelineError(f"{where(item)}: a pass is a name or a one-key mapping {{name: {{option: value}}}}")
+
+
+def configure_calibration(pipe: Pipeline, calib: str | None, input_range: str | None = None) -> None:
+    """Feed the pipeline's `calibrate` (if it has no `data` of its own) the command line's samples,
+    or switch it to `method: data-free` when there are none (the YAML's method then calibrates
+    the synthetic samples); `input_range` (LO,HI) is checked and passed to the data-free method."""
+    import os
+
+    from qcomp.errors import QcompError
+
+    if input_range:
+        from qcomp.passes.data_free import parse_input_range
+
+        try:
+            parse_input_range(input_range)
+        except ValueError as e:
+            raise QcompError(f"--input-range: {e}") from None
+    entry = pipe.find("calibrate")
+    if entry is None:
+        return
+    if "data" not in entry.options and entry.options.get("method") != "data-free":
+        if calib:
+            if not os.path.exists(calib):
+                raise QcompError(f"calibration data '{calib}' not found")
+            entry.options["data"] = calib
+        else:
+            if "method" in entry.options:
+                entry.options.setdefault("synthetic-method", entry.options["method"])
+            entry.options["method"] = "data-free"
+    if entry.options.get("method") == "data-free" and input_range:
+        entry.options["input-range"] = input_range

@@ -43,12 +43,10 @@ def shift_module(model: str, pipeline: str, calib: str | None):
     """The module after `pipeline`, without its C-lowering passes (the shift level)."""
     from qcomp.context import make_context
     from qcomp.frontend.onnx_import import import_onnx_file
-    from qcomp.pipeline import load_pipeline
+    from qcomp.pipeline import configure_calibration, load_pipeline
 
     pipe = load_pipeline(pipeline)
-    entry = pipe.find("calibrate")
-    if entry is not None and "data" not in entry.options and calib:
-        entry.options["data"] = calib
+    configure_calibration(pipe, calib)  # no samples: data-free, as `qcomp` without --calib
     passes = [p for p in pipe.instantiate() if p.name not in C_STAGES]
     module = import_onnx_file(model)
     ctx = make_context()

@@ -1,10 +1,11 @@
 // RUN: qcomp-opt %s -p fold-batchnorm | filecheck %s
 
 // k = scale / sqrt(var + eps) = [1, 3], shift = bias - mean * k = [1, -3]: a bias is created.
+// bn_stats: the value after the BN has per-channel mean = bias = [1, 0], std = |scale| = [2, 3].
 // CHECK-LABEL: func.func @conv_bn
 // CHECK-DAG:     %[[W:.*]] = quant.constant dense<{{\[\[\[\[1.0\]\]\], \[\[\[6.0\]\]\]\]}}> : tensor<2x1x1x1xf32> {node = "conv1.weight"}
 // CHECK-DAG:     %[[B:.*]] = quant.constant dense<[1.0, -3.0]> : tensor<2xf32> {node = "conv1.bias"}
-// CHECK:         %[[Y:.*]] = quant.conv2d %{{.*}}, %[[W]], %[[B]] {node = "conv1", fused = ["bn1"]}
+// CHECK:         %[[Y:.*]] = quant.conv2d %{{.*}}, %[[W]], %[[B]] {node = "conv1", fused = ["bn1"], bn_stats = [array<f64: 1.000000e+00, 0.000000e+00>, array<f64: 2.000000e+00, 3.000000e+00>]}
 // CHECK-NOT:     quant.batch_norm
 // CHECK:         func.return %[[Y]]
 func.func @conv_bn(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
@@ -22,7 +23,7 @@ func.func @conv_bn(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
 // CHECK-LABEL: func.func @depthwise_bn
 // CHECK-DAG:     %[[W:.*]] = quant.constant dense<{{\[\[\[\[1.0\]\]\], \[\[\[6.0\]\]\]\]}}> : tensor<2x1x1x1xf32>
 // CHECK-DAG:     %[[B:.*]] = quant.constant dense<[2.0, 3.0]> : tensor<2xf32> {node = "dw.bias"}
-// CHECK:         quant.conv2d %{{.*}}, %[[W]], %[[B]] {node = "dw", group = 2 : i64, fused = ["bn2"]}
+// CHECK:         quant.conv2d %{{.*}}, %[[W]], %[[B]] {node = "dw", group = 2 : i64, fused = ["bn2"], bn_stats = {{.*}}}
 // CHECK-NOT:     quant.batch_norm
 func.func @depthwise_bn(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %w = quant.constant dense<[[[[1.0]]], [[[2.0]]]]> : tensor<2x1x1x1xf32>
@@ -40,7 +41,7 @@ func.func @depthwise_bn(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
 // CHECK-LABEL: func.func @gemm_bn
 // CHECK-DAG:     %[[B:.*]] = quant.constant dense<{{\[\[1.0, 1.0, 1.0\], \[3.0, 3.0, 3.0\]\]}}> : tensor<2x3xf32>
 // CHECK-DAG:     %[[C:.*]] = quant.constant dense<[3.0, 9.0]> : tensor<2xf32>
-// CHECK:         quant.gemm %{{.*}}, %[[B]], %[[C]] {node = "fc", trans_b = 1 : i64, fused = ["bn3"]}
+// CHECK:         quant.gemm %{{.*}}, %[[B]], %[[C]] {node = "fc", trans_b = 1 : i64, fused = ["bn3"], bn_stats = {{.*}}}
 // CHECK-NOT:     beta
 // CHECK-NOT:     quant.batch_norm
 func.func @gemm_bn(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
@@ -59,7 +60,7 @@ func.func @gemm_bn(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
 // CHECK-LABEL: func.func @gemm_nt_bn
 // CHECK-DAG:     %[[B:.*]] = quant.constant dense<{{\[\[1.0, 3.0\], \[1.0, 3.0\], \[1.0, 3.0\]\]}}> : tensor<3x2xf32>
 // CHECK-DAG:     %[[C:.*]] = quant.constant dense<[1.0, -3.0]> : tensor<2xf32> {node = "fc2.bias"}
-// CHECK:         quant.gemm %{{.*}}, %[[B]], %[[C]] {node = "fc2", fused = ["bn4"]}
+// CHECK:         quant.gemm %{{.*}}, %[[B]], %[[C]] {node = "fc2", fused = ["bn4"], bn_stats = {{.*}}}
 func.func @gemm_nt_bn(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
   %w = quant.constant dense<1.0> : tensor<3x2xf32>
   %y = quant.gemm %x, %w {node = "fc2"} : (tensor<1x3xf32>, tensor<3x2xf32>) -> tensor<1x2xf32>

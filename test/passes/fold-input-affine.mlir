@@ -2,8 +2,10 @@
 
 // (x - mean) / std per channel, mean = [1, 2], std = [2, 4]: a = [0.5, 0.25], b = [-0.5, -0.5].
 // w = 1 everywhere (2 outputs, 2 inputs, 1x1): w' = a per input channel, bias' = sum_c b[c] = -1.
+// The function keeps the map for data-free calibration (arg_normalisation: a, b per channel).
 // CHECK-LABEL: func.func @normalize_conv
 // CHECK-SAME:    (%[[X:.*]]: tensor<1x2x4x4xf32>)
+// CHECK-SAME:    arg_normalisation = {"0" = [array<f64: 5.000000e-01, 2.500000e-01>, array<f64: -5.000000e-01, -5.000000e-01>]}
 // CHECK-DAG:     %[[W:.*]] = quant.constant dense<{{\[\[\[\[0.5\]\], \[\[0.25\]\]\], \[\[\[0.5\]\], \[\[0.25\]\]\]\]}}> : tensor<2x2x1x1xf32> {node = "conv1.weight"}
 // CHECK-DAG:     %[[B:.*]] = quant.constant dense<-1.0> : tensor<2xf32> {node = "conv1.bias"}
 // CHECK:         %[[Y:.*]] = quant.conv2d %[[X]], %[[W]], %[[B]] {node = "conv1", fused = ["sub", "div"]}

@@ -7,7 +7,7 @@
 // CHECK-SAME:    (%[[X:.*]]: tensor<1x2x4x4xf32>)
 // CHECK-DAG:     %[[W:.*]] = quant.constant {{.*}} : tensor<3x2x3x3xf32>
 // CHECK-DAG:     %[[B:.*]] = quant.constant {{.*}} : tensor<3xf32>
-// CHECK:         %[[Y:.*]] = quant.conv2d %[[X]], %[[W]], %[[B]] {node = "conv", pads = array<i64: 1, 1, 1, 1>, fused = ["pad", "scale", "bn"]}
+// CHECK:         %[[Y:.*]] = quant.conv2d %[[X]], %[[W]], %[[B]] {node = "conv", pads = array<i64: 1, 1, 1, 1>, fused = ["pad", "scale", "bn"], bn_stats = {{.*}}}
 // CHECK-NEXT:    %[[A:.*]] = quant.clip %[[Y]] {node = "clip6", fused = ["relu"], min = 0.000000e+00 : f32, max = 6.000000e+00 : f32}
 // CHECK-NEXT:    func.return %[[A]]
 func.func @block(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32> {
