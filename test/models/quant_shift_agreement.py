@@ -20,7 +20,7 @@ repo = Path(sys.argv[1])
 x = np.load(repo / "models/digits/test_x.npy")
 pipe = load_pipeline("int8_fpga")
 pipe.find("calibrate").options["data"] = str(repo / "models/digits/calib.npy")
-passes = [p for p in pipe.instantiate() if p.name not in ("lower-quant-to-shift", "check-overflow")]
+passes = [p for p in pipe.instantiate() if p.name not in ("lower-quant-to-shift", "check-overflow", "lower-shift-to-emitc", "plan-memory")]
 for name in ("lenet/lenet.onnx", "lenet/lenet_dynamo.onnx", "resnet/resnet.onnx", "resnet/resnet_dynamo.onnx"):
     module = import_onnx_file(str(repo / "models" / name))
     for p in passes:
