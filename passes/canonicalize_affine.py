@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, ModuleOp, TensorType, f64
+from xdsl.dialects.builtin import ModuleOp, TensorType, f64
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -55,22 +55,15 @@ class BatchNormToDepthwise(RewritePattern):
         t = bn.input.type
         if not isinstance(t, TensorType) or len(t.get_shape()) != 4 or not quant.is_float_tensor(t):
             return
-        params = [quant.float_constant(v) for v in (bn.scale, bn.bias, bn.mean, bn.var)]
-        if any(p is None for p in params) or bn.output.type != t:
-            return
-        scale, beta, mean, var = (np.asarray(p, np.float64) for p in params)  # type: ignore[arg-type]
-        with np.errstate(all="ignore"):
-            k = scale / np.sqrt(var + bn.eps)
-            s = beta - mean * k
-        if not (np.all(np.isfinite(k)) and np.all(np.isfinite(s))):
+        affine = bn.affine()
+        if affine is None or bn.output.type != t:
             return
         c = t.get_shape()[1]
         node = quant.node_of(bn)
-        w = _constant(k.reshape(c, 1, 1, 1), t, f"{node}.scale")
-        b = _constant(s, t, f"{node}.shift")
+        w = _constant(affine.k.reshape(c, 1, 1, 1), t, f"{node}.scale")
+        b = _constant(affine.s, t, f"{node}.shift")
         conv = quant.Conv2dOp(bn.input, w.output, b.output, bn.output.type, group=c, node=node)
-        conv.attributes["bn_stats"] = ArrayAttr([DenseArrayBase.from_list(f64, [float(v) for v in beta]),
-                                                 DenseArrayBase.from_list(f64, [float(v) for v in np.abs(scale)])])
+        conv.attributes["bn_stats"] = affine.stats_attr()
         if "range" in bn.attributes:
             conv.attributes["range"] = bn.attributes["range"]
         conv.output.name_hint = bn.output.name_hint

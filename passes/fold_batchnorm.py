@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, ModuleOp, StringAttr, f64
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -79,15 +79,10 @@ class FoldBatchNorm(RewritePattern):
             return
         if producer.output.type != bn.output.type:
             return
-        params = [quant.float_constant(v) for v in (bn.scale, bn.bias, bn.mean, bn.var)]
-        if any(p is None for p in params):
-            return
-        scale, beta, mean, var = (np.asarray(p, np.float64) for p in params)  # type: ignore[arg-type]
-        with np.errstate(all="ignore"):
-            k = scale / np.sqrt(var + bn.eps)
-            shift = beta - mean * k
-        if not (np.all(np.isfinite(k)) and np.all(np.isfinite(shift))):
-            return  # var + eps <= 0: ONNX yields NaN/inf; leave it to the executor
+        affine = bn.affine()
+        if affine is None:
+            return  # parameters not constant, or var + eps <= 0 (NaN/inf): the executor runs it
+        k, shift = affine.k, affine.s
 
         if isinstance(producer, quant.Conv2dOp):
             folded = self._fold_conv(producer, k, shift)
@@ -97,10 +92,7 @@ class FoldBatchNorm(RewritePattern):
             return
         consts, operands, dropped = folded
         attrs = _fused(producer, bn)
-        # The value after the BN has, per channel, mean beta and std |gamma| as trained: the
-        # data-free calibration reads it (qcomp.passes.data_free).
-        attrs["bn_stats"] = ArrayAttr([DenseArrayBase.from_list(f64, [float(v) for v in beta]),
-                                       DenseArrayBase.from_list(f64, [float(v) for v in np.abs(scale)])])
+        attrs["bn_stats"] = affine.stats_attr()  # for data-free calibration (qcomp.passes.data_free)
         for name in dropped:
             attrs.pop(name, None)
         new = type(producer).create(operands=operands, result_types=[bn.output.type], attributes=attrs)

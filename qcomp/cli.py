@@ -330,14 +330,14 @@ def dump_model(args: argparse.Namespace) -> None:
     log(args, f"wrote {len(tensors)} tensors of sample {args.sample} to {args.dir}")
 
 
-def dump_main(argv: Sequence[str]) -> int:
-    args = build_dump_parser().parse_intermixed_args(argv)
+def _guarded(args: argparse.Namespace, run) -> int:  # type: ignore[no-untyped-def]
+    """Load the plugins, run `run()`; a QcompError is one `qcomp: error:` line and exit 1."""
     try:
         for spec in args.plugin:
             from qcomp.registry import load_plugin
 
             load_plugin(spec)
-        dump_model(args)
+        run()
     except QcompError as e:
         print(f"qcomp: error: {e}", file=sys.stderr)
         return 1
@@ -345,6 +345,11 @@ def dump_main(argv: Sequence[str]) -> int:
         print("qcomp: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def dump_main(argv: Sequence[str]) -> int:
+    args = build_dump_parser().parse_intermixed_args(argv)
+    return _guarded(args, lambda: dump_model(args))
 
 
 def compare_main(argv: Sequence[str]) -> int:
@@ -370,11 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "compare":
         return compare_main(argv[1:])
     args = build_parser().parse_args(argv)
-    try:
-        for spec in args.plugin:
-            from qcomp.registry import load_plugin
 
-            load_plugin(spec)
+    def run() -> None:
         if args.print_pipeline:
             if not args.pipeline:
                 raise QcompError("--print-pipeline needs --pipeline")
@@ -385,13 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             list_pipelines()
         else:
             compile_model(args)
-    except QcompError as e:
-        print(f"qcomp: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("qcomp: interrupted", file=sys.stderr)
-        return 130
-    return 0
+
+    return _guarded(args, run)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from xdsl.dialects.builtin import (
     I64,
+    ArrayAttr,
     DenseArrayBase,
     FloatAttr,
     IntegerAttr,
     TensorType,
+    f64,
     i64,
 )
 from xdsl.ir import Attribute, SSAValue
@@ -26,6 +31,7 @@ from qcomp.dialects.quant.base import (
     _node_kw,
     broadcast_shapes,
     float_attr,
+    float_constant,
 )
 from qcomp.dialects.quant.types import (
     shape_of,
@@ -176,6 +182,23 @@ class MatMulOp(QuantOp, FusedActivation):
         self.expect_shape(out)
 
 
+@dataclass(frozen=True)
+class BatchNormAffine:
+    """A BatchNorm as an affine map y = k x + s, and the per-channel mean (beta) and standard
+    deviation (|scale|) of y it was trained to produce."""
+
+    k: np.ndarray
+    s: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+
+    def stats_attr(self) -> ArrayAttr:
+        """`bn_stats = [array<f64: mean...>, array<f64: std...>]`, the annotation data-free
+        calibration reads on the op that now computes y."""
+        return ArrayAttr([DenseArrayBase.from_list(f64, [float(v) for v in self.mean]),
+                          DenseArrayBase.from_list(f64, [float(v) for v in self.std])])
+
+
 @irdl_op_definition
 class BatchNormOp(QuantOp):
     """ONNX BatchNormalization (inference): y = scale * (x - mean) / sqrt(var + eps) + bias, per channel (axis 1)."""
@@ -197,6 +220,21 @@ class BatchNormOp(QuantOp):
     @property
     def eps(self) -> float:
         return self.epsilon.value.data if self.epsilon is not None else 1e-5
+
+    def affine(self) -> BatchNormAffine | None:
+        """y = k * x + s per channel, in float64, when all four parameters are float constants
+        and finite (var + eps <= 0 gives NaN/inf, as ONNX does: then None)."""
+        params = [float_constant(v) for v in (self.scale, self.bias, self.mean, self.var)]
+        if any(p is None for p in params):
+            return None
+        scale, beta, mean, var = (np.asarray(p, np.float64) for p in params)  # type: ignore[arg-type]
+        with np.errstate(all="ignore"):
+            k = scale / np.sqrt(var + self.eps)
+            s = beta - mean * k
+        if not (np.all(np.isfinite(k)) and np.all(np.isfinite(s))):
+            return None
+        return BatchNormAffine(k, s, beta, np.abs(scale))
+
 
     def verify_(self) -> None:
         xs = shape_of(self.input)
