@@ -482,7 +482,7 @@ def _size(g: fg.Graph) -> tuple[int, int, int, int]:
 def shrink(g: fg.Graph, kind: str, failing: list[str], builds: list[Build], work: Path, n_calib: int,
            n_test: int, budget: float, log=None) -> tuple[fg.Graph, Outcome, int]:
     """Greedy reduction of g while the same kind of failure shows on one of the `failing` builds."""
-    sub = [b for b in builds if b.name in failing] or builds
+    sub = [] if kind == "crash" else ([b for b in builds if b.name in failing] or builds)  # a crash needs no C
     t_end = time.perf_counter() + budget
     best, best_out, steps = g, None, 0
     seen: set[str] = set()
@@ -604,8 +604,8 @@ def save_failure(seed: int, g: fg.Graph, out: Outcome, builds: list[Build], tmp:
     notes.append(f"  shrunk in {steps} steps to {len(small.nodes)} nodes, {fg.macs(small)} MACs, "
                  f"input {small.in_shape}")
     final = dest / "case"
-    res = check_graph(small, final, [b for b in builds if b.name in small_out.failing] or builds,
-                      args.calib, args.test)
+    res = check_graph(small, final, [] if out.status == "crash" else
+                      ([b for b in builds if b.name in small_out.failing] or builds), args.calib, args.test)
     for name in ("model.onnx", "calib.npy", "test.npy", "out.c", "out.h", "harness.c", "crash.txt"):
         if (final / name).exists():
             shutil.copy(final / name, dest / name)
@@ -614,14 +614,18 @@ def save_failure(seed: int, g: fg.Graph, out: Outcome, builds: list[Build], tmp:
     flags = ",".join(b.flags[0] if len(b.flags) == 1 else " ".join(b.flags) for b in builds
                      if b.name in small_out.failing)
     opts = "".join(f" {o}" for o, on in (("--perturb", args.perturb), ("--no-opaque", args.no_opaque)) if on)
+    gen_opts = opts + "".join(f" --{k.replace('_', '-')} {getattr(args, k)}" for k, d in
+                              (("max_macs", 30_000_000), ("max_params", 400_000), ("max_blocks", 6),
+                               ("calib", 4), ("test", 3)) if getattr(args, k) != d)
     (dest / "README").write_text(
         f"fuzz_c seed {seed}: {out.status}: {out.detail}\n"
         f"minimal reproducer ({res.status}: {res.detail}):\n"
         f"  python bench/fuzz_c.py --replay {dest}{opts}\n"
         f"  # or: qcomp --pipeline int8_fpga {dest}/model.onnx --calib {dest}/calib.npy -o out.c\n"
-        f"failing builds: {', '.join(small_out.failing) or '-'} ({flags})\n"
-        f"original graph: original.onnx, original_spec.txt; regenerate with "
-        f"python bench/fuzz_c.py --seed {seed} --count 1\n")
+        + (f"failing builds: {', '.join(small_out.failing)} ({flags})\n" if small_out.failing else
+           "qcomp itself fails (no C build involved)\n")
+        + f"original graph: original.onnx, original_spec.txt; regenerate with "
+        f"python bench/fuzz_c.py --seed {seed} --count 1{gen_opts}\n")
     return str(dest)
 
 
