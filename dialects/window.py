@@ -2,7 +2,7 @@
 
 `kernel`, `strides`, `pads` ([top, left, bottom, right]), `dilations`, `group` and
 `ceil_mode` have ONNX's defaults when absent; `window_out` is ONNX's output-size formula
-(ceil mode as onnxruntime computes it).
+(ceil mode as onnxruntime computes it), from `qcomp.numerics.windows`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i64
 from xdsl.ir import Attribute
+
+from qcomp.numerics.windows import window_out
 
 
 def ints(values: Sequence[int]) -> DenseArrayBase:
@@ -21,19 +23,6 @@ def ints(values: Sequence[int]) -> DenseArrayBase:
 def int_list(attr: DenseArrayBase | None, default: Sequence[int] = ()) -> list[int]:
     """The values of an `array<i64: ...>` attribute, or `default` when it is absent."""
     return list(default) if attr is None else [int(v) for v in attr.iter_values()]  # type: ignore[misc]
-
-
-def window_out(size: int, k: int, s: int, pb: int, pe: int, d: int = 1, ceil: bool = False) -> int:
-    """Output length of a sliding window (ONNX conv/pool formula)."""
-    span = size + pb + pe - (d * (k - 1) + 1)
-    if span < 0:
-        return 0
-    if ceil:
-        out = -(-span // s) + 1
-        if (out - 1) * s >= size + pb:  # last window must start inside the input or left pad
-            out -= 1
-        return out
-    return span // s + 1
 
 
 class Windowed:

@@ -41,35 +41,22 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, ModuleOp, TensorType
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects import shift as s
+from qcomp.numerics import int_bounds, round_half_up
 from qcomp.registry import register_pass
 from qcomp.target import target_of
 
 # --------------------------------------------------------------------------- input bounds
 
 
-def _storage(t) -> IntegerType | None:
-    if not isinstance(t, TensorType):
-        return None
-    elt = t.element_type
-    if isinstance(elt, q.PotType):
-        return elt.storage
-    if isinstance(elt, IntegerType):
-        return elt
-    return None
 
 
-def _type_bound(st: IntegerType) -> int:
-    bits = st.width.data
-    if st.signedness.data == Signedness.UNSIGNED:
-        return (1 << bits) - 1
-    return 1 << (bits - 1)
 
 
 def _range_of_value(v: SSAValue) -> tuple[float, float] | None:
@@ -98,22 +85,22 @@ class _Checker:
 
     def qbound(self, v: SSAValue) -> int | None:
         """Largest |q| of integer value `v` (None: not an integer/pot value)."""
-        st = _storage(v.type)
+        st = s.storage_type(v.type)
         if st is None:
             return None
-        bound = _type_bound(st)
+        bound = max(-s.int_range(st)[0], s.int_range(st)[1])
         if self.use_range:
             t = v.type
             pot = t.element_type if isinstance(t, TensorType) else None
             rng = _range_of_value(v)
             if isinstance(pot, q.PotType) and not pot.per_axis and rng is not None:
                 m = max(abs(rng[0]), abs(rng[1]))
-                bound = min(bound, math.floor(math.ldexp(m, -pot.exp) + 0.5))
+                bound = min(bound, int(round_half_up(math.ldexp(m, -pot.exp))))
         return bound
 
     def fits(self, op: Operation, bound: int, detail: str) -> None:
         self.checked += 1
-        limit = (1 << (self.acc_bits - 1)) - 1
+        limit = int_bounds(self.acc_bits)[1]
         if bound <= limit:
             return
         msg = (f"check-overflow: {op.name} '{q.node_of(op)}': accumulator bound {bound} "

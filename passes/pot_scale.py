@@ -87,6 +87,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.constants import dense_from_numpy
+from qcomp.numerics import grid_integers, int_bounds, round_half_up
 from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, target_of
 
@@ -98,9 +99,7 @@ WEIGHTED_OPS = (q.Conv2dOp, q.GemmOp, q.MatMulOp)
 # --------------------------------------------------------------------------- the exponent rule
 
 
-def storage_bounds(bits: int, unsigned: bool = False) -> tuple[int, int]:
-    """[qmin, qmax] of a `bits`-wide integer."""
-    return (0, (1 << bits) - 1) if unsigned else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+storage_bounds = int_bounds  # [qmin, qmax] of a `bits`-wide integer (the numerics core's)
 
 
 def _min_exp_for(v: float, q: int) -> int:
@@ -132,16 +131,12 @@ def range_exponent(lo: float, hi: float, bits: int, unsigned: bool = False) -> i
     return max(cands) if cands else -(bits - 1)
 
 
-def round_half_up(v: np.ndarray) -> np.ndarray:
-    """floor(v + 0.5) without the rounding error of `v + 0.5` (float64)."""
-    r = np.floor(v)
-    return r + ((v - r) >= 0.5)
 
 
 def quantize_to(x: np.ndarray, exps: np.ndarray | int, bits: int) -> np.ndarray:
     """Integers q = clip(round_half_up(x / 2^e), qmin, qmax) (float64, broadcasting `exps`)."""
     qmin, qmax = storage_bounds(bits)
-    return np.clip(round_half_up(np.ldexp(np.asarray(x, np.float64), -np.asarray(exps))), qmin, qmax)
+    return grid_integers(np.asarray(x, np.float64), np.asarray(exps), qmin, qmax)
 
 
 def _slices(w: np.ndarray, axis: int | None) -> tuple[np.ndarray, tuple[int, ...]]:

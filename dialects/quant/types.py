@@ -19,6 +19,8 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
+from qcomp.numerics import int_bounds
+
 # --------------------------------------------------------------------------- types
 
 
@@ -64,11 +66,11 @@ class PotType(ParametrizedAttribute, TypeAttribute):
 
     @property
     def qmin(self) -> int:
-        return 0 if self.unsigned else -(1 << (self.bits - 1))
+        return int_bounds(self.bits, self.unsigned)[0]
 
     @property
     def qmax(self) -> int:
-        return (1 << self.bits) - 1 if self.unsigned else (1 << (self.bits - 1)) - 1
+        return int_bounds(self.bits, self.unsigned)[1]
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:

@@ -31,6 +31,7 @@ from qcomp.dialects.constants import ConstantValue, dense_to_numpy, parse_consta
 from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant import PotType
 from qcomp.dialects.window import int_list, ints
+from qcomp.numerics import int_bounds
 
 # --------------------------------------------------------------------------- element helpers
 
@@ -49,10 +50,7 @@ def storage_type(t: Attribute) -> IntegerType | None:
 
 def int_range(storage: IntegerType) -> tuple[int, int]:
     """[qmin, qmax] of a signless/signed (two's complement) or unsigned integer type."""
-    bits = storage.width.data
-    if storage.signedness.data == Signedness.UNSIGNED:
-        return 0, (1 << bits) - 1
-    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return int_bounds(storage.width.data, storage.signedness.data == Signedness.UNSIGNED)
 
 
 def pot_exps(t: Attribute) -> PotType | None:

@@ -37,9 +37,11 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 from xdsl.utils.exceptions import PassFailedException, VerifyException
 
+from qcomp import numerics
 from qcomp.dialects import quant as q
 from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, element_dtype
+from qcomp.numerics import dyadic, grid_bound, round_half_up
 
 PASS = "lower-quant-to-shift"
 ACC_BITS = 32
@@ -102,43 +104,18 @@ def const_array(v: SSAValue) -> np.ndarray | None:
     return None
 
 
-def round_half_up(v: float | np.ndarray) -> np.ndarray:
-    """floor(v + 0.5) without the rounding error of `v + 0.5`."""
-    v = np.asarray(v, np.float64)
-    r = np.floor(v)
-    return r + ((v - r) >= 0.5)
 
 
-def grid_bound(x: float, e: int, storage: IntegerType) -> int:
-    """A real clamp bound on the grid 2^e: round half up, saturated to the storage range."""
-    qmin, qmax = sh.int_range(storage)
-    if x == -math.inf:
-        return qmin
-    if x == math.inf:
-        return qmax
-    return int(np.clip(round_half_up(math.ldexp(x, -e)), qmin, qmax))
 
 
 def act_clamp(op: Operation, lo: float, hi: float, result: SSAValue) -> tuple[int, int] | None:
     """The integer clamp of real bounds [lo, hi] on the result grid (None: the full range)."""
     e = act_exp(op, result, "result")
     st = pot(op, result, "result").storage
-    b = (grid_bound(lo, e, st), grid_bound(hi, e, st))
+    b = (grid_bound(lo, e, *sh.int_range(st)), grid_bound(hi, e, *sh.int_range(st)))
     return None if b == sh.int_range(st) else b
 
 
-def dyadic(x: float) -> tuple[int, int]:
-    """(m, k) with x = m * 2^k exactly, m odd (or 0): any finite float has this form."""
-    if not math.isfinite(x):
-        raise ValueError(f"{x} is not finite")
-    num, den = float(x).as_integer_ratio()
-    if num == 0:
-        return 0, 0
-    k = -(den.bit_length() - 1)
-    while num % 2 == 0:
-        num //= 2
-        k += 1
-    return num, k
 
 
 def compact(vals: Sequence[int]) -> list[int]:
@@ -440,9 +417,7 @@ def _lut_function(op: Operation) -> tuple[str, Callable[[np.ndarray], np.ndarray
 
 def lut_table(fn: Callable[[np.ndarray], np.ndarray], in_pot: q.PotType, out_pot: q.PotType) -> np.ndarray:
     """table[i] = clamp(round_half_up(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer."""
-    qs = np.arange(in_pot.qmin, in_pot.qmax + 1, dtype=np.float64)
-    y = np.asarray(fn(np.ldexp(qs, in_pot.exp)), np.float64)
-    return np.clip(round_half_up(np.ldexp(y, -out_pot.exp)), out_pot.qmin, out_pot.qmax).astype(np.int64)
+    return numerics.lut_table(fn, in_pot.qmin, in_pot.qmax, in_pot.exp, out_pot.qmin, out_pot.qmax, out_pot.exp)
 
 
 class LowerLut(RewritePattern):
@@ -589,7 +564,7 @@ class LowerPad(RewritePattern):
         check_quantized(op)
         e_in = act_exp(op, op.input, "input")
         st = pot(op, op.input, "input").storage
-        fill = grid_bound(op.fill, e_in, st)
+        fill = grid_bound(op.fill, e_in, *sh.int_range(st))
         node = _node(op)
         new = sh.PadOp(op.input, op.pad_list, _retyped(op.output.type, op.input.type), fill=fill, node=node)
         finish(op, rewriter, same_type_or_requant(op, new, op.output, node))

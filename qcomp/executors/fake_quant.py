@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from qcomp.dialects.quant import PotType
+from qcomp.numerics import exponent_array, round_half_up
 
 
 def pot_exponents(pot: PotType, ndim: int, axis: int | None = None) -> np.ndarray | int:
@@ -28,12 +29,10 @@ def pot_exponents(pot: PotType, ndim: int, axis: int | None = None) -> np.ndarra
     """
     if not pot.per_axis:
         return pot.exp
-    ax = pot.axis.data if axis is None else axis
-    if not 0 <= ax < ndim:
-        raise ValueError(f"{pot}: axis {ax} out of range for a {ndim}-D tensor")
-    shape = [1] * ndim
-    shape[ax] = len(pot.exps)
-    return np.asarray(pot.exps, dtype=np.int64).reshape(shape)
+    try:
+        return exponent_array(pot.exps, pot.axis.data if axis is None else axis, ndim)
+    except ValueError as e:
+        raise ValueError(f"{pot}: {e}") from None
 
 
 def pot_scale(pot: PotType, ndim: int, axis: int | None = None, dtype=np.float32) -> np.ndarray:
@@ -41,11 +40,6 @@ def pot_scale(pot: PotType, ndim: int, axis: int | None = None, dtype=np.float32
     return np.ldexp(np.ones((), dtype), pot_exponents(pot, ndim, axis)).astype(dtype, copy=False)
 
 
-def round_half_up(v: np.ndarray) -> np.ndarray:
-    """floor(v + 0.5), computed without the rounding error of `v + 0.5` (same dtype as v)."""
-    r = np.floor(v)
-    r += (v - r) >= 0.5
-    return r
 
 
 def quantize(x: np.ndarray, pot: PotType, axis: int | None = None) -> np.ndarray:

@@ -20,7 +20,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qcomp.dialects.window import window_out
+from qcomp.numerics.windows import pad_hw as _pad
+from qcomp.numerics.windows import trim_to_windows as _trim
+from qcomp.numerics.windows import window_counts as _counts
+from qcomp.numerics.windows import window_geometry as _geometry
+from qcomp.numerics.windows import window_taps as _taps
 
 # im2col buffers above this size are built and multiplied a few samples at a time.
 IM2COL_BYTES = 64 << 20
@@ -47,45 +51,12 @@ def _buffer(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     return buf[:size].reshape(shape)
 
 
-def _geometry(x_shape, k, s, p, d, ceil=False):
-    """Output size and the bottom/right padding needed so every window is in bounds."""
-    h, w = x_shape[2], x_shape[3]
-    oh = window_out(h, k[0], s[0], p[0], p[2], d[0], ceil)
-    ow = window_out(w, k[1], s[1], p[1], p[3], d[1], ceil)
-    need_h = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 if oh > 0 else 0
-    need_w = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 if ow > 0 else 0
-    return oh, ow, max(need_h - h - p[0], 0), max(need_w - w - p[1], 0)
 
 
-def _pad(x: np.ndarray, top: int, left: int, bottom: int, right: int, fill: float) -> np.ndarray:
-    """x with `fill` borders on the two spatial axes (x itself when there is nothing to add)."""
-    if not (top or left or bottom or right):
-        return x
-    n, c, h, w = x.shape
-    out = np.empty((n, c, h + top + bottom, w + left + right), x.dtype)
-    out[:, :, :top] = fill
-    out[:, :, top + h :] = fill
-    out[:, :, top : top + h, :left] = fill
-    out[:, :, top : top + h, left + w :] = fill
-    out[:, :, top : top + h, left : left + w] = x
-    return out
 
 
-def _taps(xp: np.ndarray, k, s, d, oh: int, ow: int):
-    """Yield (ky, kx, view) with view[n, c, i, j] = xp[n, c, i*sh + ky*dh, j*sw + kx*dw]."""
-    for ky in range(k[0]):
-        y0 = ky * d[0]
-        rows = slice(y0, y0 + (oh - 1) * s[0] + 1, s[0])
-        for kx in range(k[1]):
-            x0 = kx * d[1]
-            yield ky, kx, xp[:, :, rows, x0 : x0 + (ow - 1) * s[1] + 1 : s[1]]
 
 
-def _trim(xp: np.ndarray, oh: int, ow: int, k, s, d) -> np.ndarray:
-    """Drop padded rows/columns that no window reaches (keeps the im2col copy minimal)."""
-    hh = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1
-    ww = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1
-    return xp[:, :, :hh, :ww]
 
 
 # --------------------------------------------------------------------------- convolution
@@ -229,10 +200,6 @@ def avgpool2d(x: np.ndarray, kernel: Sequence[int], strides: Sequence[int] = (1,
     return acc
 
 
-def _counts(out: int, k: int, s: int, d: int, lo: int, hi: int) -> np.ndarray:
-    """Per output position, how many of its k taps (at start + j*d in padded coordinates) fall in [lo, hi)."""
-    taps = (np.arange(out) * s)[:, None] + np.arange(k)[None, :] * d
-    return ((taps >= lo) & (taps < hi)).sum(axis=1)
 
 
 def global_avgpool(x: np.ndarray) -> np.ndarray:

@@ -29,7 +29,6 @@ from xdsl.ir import Attribute, Operation
 from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_to_numpy, element_dtype
 from qcomp.dialects.quant import PotType
-from qcomp.dialects.window import window_out
 from qcomp.errors import InputDataError
 from qcomp.executors.base import (
     DEFAULT_CHUNK,
@@ -46,6 +45,11 @@ from qcomp.executors.base import (
     transpose_batchable,
     transpose_kernel,
 )
+from qcomp.numerics import exponent_array, grid_integers, int_bounds, rounded_div, rounded_scaled_div, rshift
+from qcomp.numerics.windows import pad_hw as _pad_hw
+from qcomp.numerics.windows import window_counts
+from qcomp.numerics.windows import window_geometry as _geometry
+from qcomp.numerics.windows import window_taps as _taps
 
 KERNELS = KernelTable()
 I64 = np.int64
@@ -60,45 +64,10 @@ class AccumulatorOverflowError(ExecutionError):
 # --------------------------------------------------------------------------- integer primitives
 
 
-def rshift(x: np.ndarray, s: int | np.ndarray) -> np.ndarray:
-    """The rounding shift of the shift dialect, on int64: round half up of x / 2^s for s > 0
-    (`(x + (1 << (s - 1))) >> s`, arithmetic shift), `x << -s` for s <= 0.
-
-    `s` is a scalar or an array broadcasting against x (per channel). Left shifts saturate
-    at +-2^62 instead of wrapping, which is exact after any clamp to a narrower range.
-    """
-    x = np.asarray(x, I64)
-    s = np.asarray(s, I64)
-    if s.ndim == 0 and int(s) <= 0:
-        k = int(-s)
-        if k == 0:
-            return x
-        lim = np.int64(1) << np.int64(62 - k)
-        return np.clip(x, -lim, lim - 1) << k
-    pos = np.maximum(s, 0)
-    half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(pos - 1, 0)), 0)
-    out = (x + half) >> pos
-    if np.any(s < 0):
-        k = np.maximum(-s, 0)
-        lim = np.left_shift(np.int64(1), 62 - k)
-        out = np.clip(out, -lim, lim - 1) << k
-    return out
 
 
-def rounded_div(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
-    """Round half up of num / den for den > 0, exactly: floor((2 * num + den) / (2 * den))."""
-    num = np.asarray(num, I64)
-    den = np.asarray(den, I64)
-    return np.floor_divide(2 * num + den, 2 * den)
 
 
-def rounded_scaled_div(num: np.ndarray, den: np.ndarray | int, s: int) -> np.ndarray:
-    """Round half up of num / (den * 2^s): the single rounding of avgpool / softmax."""
-    num = np.asarray(num, I64)
-    den = np.asarray(den, I64)
-    if s >= 0:
-        return rounded_div(num, den << s)
-    return rounded_div(num << -s, den)
 
 
 def storage_dtype(t: Attribute) -> np.dtype:
@@ -136,7 +105,7 @@ def _acc_limits(op: Operation) -> tuple[int, int]:
             v = tgt.data.get("accumulator_bits")
             if isinstance(v, IntegerAttr):
                 bits = v.value.data
-    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return int_bounds(bits)
 
 
 def _check_acc(op: Operation, limits: tuple[int, int], x: np.ndarray, what: str = "accumulator") -> None:
@@ -172,40 +141,12 @@ def _matmul_exact(a: np.ndarray, b: np.ndarray, f64: bool) -> np.ndarray:
 # --------------------------------------------------------------------------- window geometry
 
 
-def _geometry(x_shape, k, s, p, d, ceil=False):
-    """Output size, and the bottom/right padding making every window lie inside the array."""
-    h, w = x_shape[2], x_shape[3]
-    oh = window_out(h, k[0], s[0], p[0], p[2], d[0], ceil)
-    ow = window_out(w, k[1], s[1], p[1], p[3], d[1], ceil)
-    need_h = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 if oh > 0 else 0
-    need_w = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 if ow > 0 else 0
-    return oh, ow, max(need_h - h - p[0], 0), max(need_w - w - p[1], 0)
 
 
-def _pad_hw(x: np.ndarray, top: int, left: int, bottom: int, right: int, fill: int) -> np.ndarray:
-    """Pad the two spatial axes of NCHW `x` with `fill`."""
-    if not (top or left or bottom or right):
-        return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + top + bottom, w + left + right), fill, x.dtype)
-    out[:, :, top : top + h, left : left + w] = x
-    return out
 
 
-def _taps(xp: np.ndarray, k, s, d, oh: int, ow: int):
-    """Yield (ky, kx, view), view[n, c, i, j] = xp[n, c, i*sh + ky*dh, j*sw + kx*dw]."""
-    for ky in range(k[0]):
-        y0 = ky * d[0]
-        rows = slice(y0, y0 + (oh - 1) * s[0] + 1, s[0])
-        for kx in range(k[1]):
-            x0 = kx * d[1]
-            yield ky, kx, xp[:, :, rows, x0 : x0 + (ow - 1) * s[1] + 1 : s[1]]
 
 
-def _window_counts(out: int, k: int, s: int, lo: int, hi: int) -> np.ndarray:
-    """Per output position, how many of its k taps (padded coordinates) fall in [lo, hi)."""
-    start = np.arange(out) * s
-    return np.maximum(np.minimum(start + k, hi) - np.maximum(start, lo), 0)
 
 
 # --------------------------------------------------------------------------- conv / fc
@@ -419,11 +360,11 @@ def _avgpool(op: sh.AvgPoolOp, batched: bool):
         for _, _, view in _taps(xp, k, s, d, oh, ow):
             total += view
         if inc:
-            rows = _window_counts(oh, k[0], s[0], 0, h + p[0] + p[2])
-            cols = _window_counts(ow, k[1], s[1], 0, w + p[1] + p[3])
+            rows = window_counts(oh, k[0], s[0], 1, 0, h + p[0] + p[2])
+            cols = window_counts(ow, k[1], s[1], 1, 0, w + p[1] + p[3])
         else:
-            rows = _window_counts(oh, k[0], s[0], p[0], p[0] + h)
-            cols = _window_counts(ow, k[1], s[1], p[1], p[1] + w)
+            rows = window_counts(oh, k[0], s[0], 1, p[0], p[0] + h)
+            cols = window_counts(ow, k[1], s[1], 1, p[1], p[1] + w)
         count = (rows[:, None] * cols[None, :]).astype(I64)
         _check_acc(op, limits, total, "window sum")
         return _saturate(rounded_scaled_div(total, count, shift), out_t)
@@ -532,12 +473,8 @@ def _pot(t: Attribute | PotType) -> PotType:
 
 def _exponents(pot: PotType, ndim: int, axis: int | None) -> np.ndarray:
     """The exponent(s) of `pot` shaped to broadcast against an `ndim`-D array."""
-    if not pot.per_axis:
-        return np.asarray(pot.exp, I64)
-    ax = pot.axis.data if axis is None else axis
-    shape = [1] * ndim
-    shape[ax] = len(pot.exps)
-    return np.asarray(pot.exps, I64).reshape(shape)
+    return exponent_array(pot.exp if not pot.per_axis else pot.exps,
+                          pot.axis.data if axis is None else axis, ndim)
 
 
 def quantize_input(x: np.ndarray, pot: PotType | Attribute, axis: int | None = None) -> np.ndarray:
@@ -548,11 +485,8 @@ def quantize_input(x: np.ndarray, pot: PotType | Attribute, axis: int | None = N
     a tensor type with one; per-axis types use `axis` (default the type's own axis).
     """
     p = _pot(pot)
-    v = np.ldexp(np.asarray(x, np.float64), -_exponents(p, np.ndim(x), axis))
-    r = np.floor(v)
-    r += (v - r) >= 0.5
-    st = p.storage
-    return np.clip(r, p.qmin, p.qmax).astype(element_dtype(st))
+    q = grid_integers(np.asarray(x, np.float64), _exponents(p, np.ndim(x), axis), p.qmin, p.qmax)
+    return q.astype(element_dtype(p.storage))
 
 
 def dequantize(q: np.ndarray, pot: PotType | Attribute, axis: int | None = None,

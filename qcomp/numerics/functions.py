@@ -1,0 +1,43 @@
+"""The float functions of the activations lowered to lookup tables, and the table builder.
+
+The quant ops' reference semantics (the float executor) and the tables the lowering builds
+call the same functions, so a table entry is the float op's value rounded to the grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from qcomp.numerics.integer import grid_integers
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow for large |x| (x's float dtype)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def hard_sigmoid(x: np.ndarray, alpha: float = 0.2, beta: float = 0.5) -> np.ndarray:
+    """ONNX HardSigmoid: clip(alpha * x + beta, 0, 1)."""
+    t = x.dtype.type
+    return np.clip(x * t(alpha) + t(beta), 0, 1).astype(x.dtype, copy=False)
+
+
+def hard_swish(x: np.ndarray) -> np.ndarray:
+    """ONNX HardSwish: x * clip(x / 6 + 1/2, 0, 1)."""
+    return x * np.clip(x / x.dtype.type(6) + x.dtype.type(0.5), 0, 1).astype(x.dtype, copy=False)
+
+
+def leaky_relu(x: np.ndarray, alpha: float) -> np.ndarray:
+    """ONNX LeakyRelu: x for x >= 0, alpha * x otherwise."""
+    return np.where(x >= 0, x, x * x.dtype.type(alpha))
+
+
+def lut_table(fn: Callable[[np.ndarray], np.ndarray], qmin_in: int, qmax_in: int, e_in: int,
+              qmin_out: int, qmax_out: int, e_out: int) -> np.ndarray:
+    """table[i] = clamp(round_half_up(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer (int64)."""
+    qs = np.arange(qmin_in, qmax_in + 1, dtype=np.float64)
+    y = np.asarray(fn(np.ldexp(qs, e_in)), np.float64)
+    return grid_integers(y, e_out, qmin_out, qmax_out).astype(np.int64)

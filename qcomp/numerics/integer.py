@@ -1,0 +1,123 @@
+"""Integer arithmetic of the shift dialect, exactly as the generated C computes it.
+
+`rshift(x, s)` is the rounding shift: round half up of x / 2^s for s > 0, x << -s for s <= 0
+(saturating at +-2^62 instead of wrapping). `rounded_div` is the single exact rounding of
+average pooling and softmax. Reals reach the integer grid 2^e by `grid_integers`: round
+half up of x * 2^-e, computed as floor(v) + (v - floor(v) >= 0.5), which has no rounding
+error (unlike v + 0.5).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+I64 = np.int64
+
+
+def int_bounds(bits: int, unsigned: bool = False) -> tuple[int, int]:
+    """[qmin, qmax] of a `bits`-wide two's complement (or unsigned) integer."""
+    return (0, (1 << bits) - 1) if unsigned else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+
+
+def round_half_up(v: float | np.ndarray) -> np.ndarray:
+    """floor(v + 0.5) without the rounding error of `v + 0.5`; float arrays keep their dtype,
+    anything else is computed in float64."""
+    v = np.asarray(v)
+    if not np.issubdtype(v.dtype, np.floating):
+        v = v.astype(np.float64)
+    r = np.floor(v)
+    r += (v - r) >= 0.5
+    return r
+
+
+def exponent_array(exps: int | Sequence[int], axis: int | None, ndim: int) -> np.ndarray:
+    """Exponent(s) shaped to broadcast against an `ndim`-D array: a scalar, or one per slice of `axis`."""
+    if isinstance(exps, int | np.integer) or axis is None:
+        return np.asarray(exps, I64)
+    if not 0 <= axis < ndim:
+        raise ValueError(f"axis {axis} out of range for a {ndim}-D tensor")
+    shape = [1] * ndim
+    shape[axis] = len(exps)
+    return np.asarray(exps, I64).reshape(shape)
+
+
+def grid_integers(x: np.ndarray, exps: np.ndarray | int, lo: int, hi: int) -> np.ndarray:
+    """clip(round_half_up(x * 2^-e), lo, hi) in x's float dtype (float64 for non-float x); exact,
+    since scaling by a power of two is."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    q = round_half_up(np.ldexp(x, -np.asarray(exps, I64)).astype(x.dtype, copy=False))
+    return np.clip(q, lo, hi, out=q)
+
+
+def grid_bound(x: float, e: int, lo: int, hi: int) -> int:
+    """A real clamp bound on the grid 2^e: round half up, saturated to [lo, hi] (infinities: lo / hi)."""
+    if x == -math.inf:
+        return lo
+    if x == math.inf:
+        return hi
+    return int(np.clip(round_half_up(math.ldexp(x, -e)), lo, hi))
+
+
+def saturate(x: np.ndarray, lo: int, hi: int, dtype: np.dtype | type) -> np.ndarray:
+    """Clamp integer `x` to [lo, hi] and cast it to the storage dtype."""
+    return np.clip(x, lo, hi).astype(dtype)
+
+
+def rshift(x: np.ndarray, s: int | np.ndarray) -> np.ndarray:
+    """The rounding shift on int64: round half up of x / 2^s for s > 0
+    (`(x + (1 << (s - 1))) >> s`, arithmetic shift), `x << -s` for s <= 0.
+
+    `s` is a scalar or an array broadcasting against x (per channel). Left shifts saturate
+    at +-2^62 instead of wrapping, which is exact after any clamp to a narrower range.
+    """
+    x = np.asarray(x, I64)
+    s = np.asarray(s, I64)
+    if s.ndim == 0 and int(s) <= 0:
+        k = int(-s)
+        if k == 0:
+            return x
+        lim = np.int64(1) << np.int64(62 - k)
+        return np.clip(x, -lim, lim - 1) << k
+    pos = np.maximum(s, 0)
+    half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(pos - 1, 0)), 0)
+    out = (x + half) >> pos
+    if np.any(s < 0):
+        k = np.maximum(-s, 0)
+        lim = np.left_shift(np.int64(1), 62 - k)
+        out = np.clip(out, -lim, lim - 1) << k
+    return out
+
+
+def rounded_div(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
+    """Round half up of num / den for den > 0, exactly: floor((2 * num + den) / (2 * den))."""
+    num = np.asarray(num, I64)
+    den = np.asarray(den, I64)
+    return np.floor_divide(2 * num + den, 2 * den)
+
+
+def rounded_scaled_div(num: np.ndarray, den: np.ndarray | int, s: int) -> np.ndarray:
+    """Round half up of num / (den * 2^s): the single rounding of avgpool / softmax."""
+    num = np.asarray(num, I64)
+    den = np.asarray(den, I64)
+    if s >= 0:
+        return rounded_div(num, den << s)
+    return rounded_div(num << -s, den)
+
+
+def dyadic(x: float) -> tuple[int, int]:
+    """(m, k) with x = m * 2^k exactly, m odd (or 0): any finite float has this form."""
+    if not math.isfinite(x):
+        raise ValueError(f"{x} is not finite")
+    num, den = float(x).as_integer_ratio()
+    if num == 0:
+        return 0, 0
+    k = -(den.bit_length() - 1)
+    while num % 2 == 0:
+        num //= 2
+        k += 1
+    return num, k
