@@ -29,14 +29,12 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
+from qcomp.dialects.traits import RangeOfInputs
 
 BN_STATS = "bn_stats"
 ARG_NORMALISATION = "arg_normalisation"
 RANGE_SOURCE = "range_source"
 
-# Ops whose range is the union of their (float) inputs' ranges.
-_SAME_RANGE = (q.MaxPoolOp, q.AvgPoolOp, q.GlobalAvgPoolOp, q.ReshapeOp, q.FlattenOp, q.TransposeOp,
-               q.ConcatOp)
 
 
 def parse_input_range(text: str) -> tuple[float, float]:
@@ -120,7 +118,7 @@ def bn_ranges(f: func.FuncOp, sigmas: float) -> dict[Operation, tuple[float, flo
             r = _clamp(op, float(np.min(mean - sigmas * std)), float(np.max(mean + sigmas * std)))
         elif ins and all(v in known for v in ins):
             bounds = [known[v] for v in ins]
-            if isinstance(op, _SAME_RANGE):
+            if op.has_trait(RangeOfInputs):
                 r = (min(b[0] for b in bounds), max(b[1] for b in bounds))
             elif isinstance(op, q.ReluOp):
                 r = (max(bounds[0][0], 0.0), max(bounds[0][1], 0.0))

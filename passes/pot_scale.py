@@ -87,12 +87,10 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.constants import dense_from_numpy
+from qcomp.dialects.traits import SharesInputScale
 from qcomp.numerics import grid_integers, int_bounds, round_half_up
 from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, target_of
-
-SHARING_OPS = (q.ReluOp, q.ClipOp, q.MaxPoolOp, q.ReshapeOp, q.FlattenOp, q.TransposeOp, q.PadOp)
-"""Ops whose result takes its (first) input's quantized type."""
 
 WEIGHTED_OPS = (q.Conv2dOp, q.GemmOp, q.MatMulOp)
 
@@ -209,7 +207,7 @@ def _reaches_return(value: SSAValue) -> bool:
         user = use.operation
         if isinstance(user, func.ReturnOp):
             return True
-        if isinstance(user, SHARING_OPS) and use.index == 0 and _reaches_return(user.results[0]):
+        if user.has_trait(SharesInputScale) and use.index == 0 and _reaches_return(user.results[0]):
             return True
     return False
 
@@ -414,7 +412,7 @@ class _Scaler:
         if not _is_float_tensor(res.type):
             return
         shape = q.shape_of(res)
-        if isinstance(op, SHARING_OPS):
+        if op.has_trait(SharesInputScale):
             src = q.pot_of(op.operands[0].type)
             if src is None:
                 raise _fail(op, "its input has no quantized type")

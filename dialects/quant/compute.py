@@ -23,6 +23,7 @@ from xdsl.irdl import (
     opt_attr_def,
     opt_operand_def,
     result_def,
+    traits_def,
 )
 
 from qcomp.dialects.quant.base import (
@@ -36,7 +37,9 @@ from qcomp.dialects.quant.base import (
 from qcomp.dialects.quant.types import (
     shape_of,
 )
+from qcomp.dialects.traits import ElementwiseFunction, SharesInputScale
 from qcomp.dialects.window import Windowed, ints
+from qcomp.numerics import hard_sigmoid, hard_swish, leaky_relu, sigmoid
 
 # --------------------------------------------------------------------------- compute ops
 
@@ -269,6 +272,7 @@ class ReluOp(UnaryOp):
     """y = max(x, 0)."""
 
     name = "quant.relu"
+    traits = traits_def(SharesInputScale())
 
 
 @irdl_op_definition
@@ -276,6 +280,7 @@ class ClipOp(UnaryOp):
     """y = min(max(x, min), max); an absent bound is unbounded. Clip(0, 6) is ReLU6."""
 
     name = "quant.clip"
+    traits = traits_def(SharesInputScale())
     min = opt_attr_def(FloatAttr)
     max = opt_attr_def(FloatAttr)
 
@@ -298,7 +303,11 @@ class LeakyReluOp(UnaryOp):
     """y = x if x >= 0 else alpha * x."""
 
     name = "quant.leaky_relu"
+    traits = traits_def(ElementwiseFunction("leaky_relu"))
     alpha = attr_def(FloatAttr)
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return leaky_relu(x, self.alpha.value.data)
 
 
 @irdl_op_definition
@@ -306,6 +315,10 @@ class SigmoidOp(UnaryOp):
     """y = 1 / (1 + exp(-x))."""
 
     name = "quant.sigmoid"
+    traits = traits_def(ElementwiseFunction("sigmoid"))
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return sigmoid(x)
 
 
 @irdl_op_definition
@@ -313,6 +326,10 @@ class TanhOp(UnaryOp):
     """y = tanh(x)."""
 
     name = "quant.tanh"
+    traits = traits_def(ElementwiseFunction("tanh"))
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
 
 
 @irdl_op_definition
@@ -320,8 +337,12 @@ class HardSigmoidOp(UnaryOp):
     """y = max(0, min(1, alpha * x + beta)) (ONNX defaults alpha 0.2, beta 0.5)."""
 
     name = "quant.hard_sigmoid"
+    traits = traits_def(ElementwiseFunction("hard_sigmoid"))
     alpha = attr_def(FloatAttr)
     beta = attr_def(FloatAttr)
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return hard_sigmoid(x, self.alpha.value.data, self.beta.value.data)
 
 
 @irdl_op_definition
@@ -329,6 +350,10 @@ class HardSwishOp(UnaryOp):
     """y = x * max(0, min(1, x / 6 + 1 / 2))."""
 
     name = "quant.hard_swish"
+    traits = traits_def(ElementwiseFunction("hard_swish"))
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return hard_swish(x)
 
 
 @irdl_op_definition

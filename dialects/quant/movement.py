@@ -21,6 +21,7 @@ from xdsl.irdl import (
     operand_def,
     opt_attr_def,
     result_def,
+    traits_def,
     var_operand_def,
 )
 
@@ -32,6 +33,7 @@ from qcomp.dialects.quant.base import (
 from qcomp.dialects.quant.types import (
     shape_of,
 )
+from qcomp.dialects.traits import RangeOfInputs, SharesInputScale
 from qcomp.dialects.window import Windowed, int_list, ints
 
 # --------------------------------------------------------------------------- pooling
@@ -76,6 +78,7 @@ class MaxPoolOp(PoolOp):
     """Max over each window; padding never wins (it is -inf). Only the values, never indices."""
 
     name = "quant.maxpool"
+    traits = traits_def(SharesInputScale(), RangeOfInputs())
 
 
 @irdl_op_definition
@@ -85,6 +88,7 @@ class AvgPoolOp(PoolOp):
     taps in the input. Dilated windows are supported at this (float) level only."""
 
     name = "quant.avgpool"
+    traits = traits_def(RangeOfInputs())
     count_include_pad = opt_attr_def(IntegerAttr[I64])
 
     @property
@@ -97,6 +101,7 @@ class GlobalAvgPoolOp(QuantOp):
     """Mean over all spatial positions: NCHW -> NC11."""
 
     name = "quant.global_avgpool"
+    traits = traits_def(RangeOfInputs())
     input = operand_def(TensorType)
     output = result_def(TensorType)
 
@@ -118,6 +123,7 @@ class ConcatOp(QuantOp):
     """Concatenation of the inputs along `axis`."""
 
     name = "quant.concat"
+    traits = traits_def(RangeOfInputs())
     inputs = var_operand_def(TensorType)
     axis = attr_def(IntegerAttr[I64])
     output = result_def(TensorType)
@@ -148,6 +154,7 @@ class ReshapeOp(QuantOp):
     """Reshape to the (static) result shape; element order is unchanged."""
 
     name = "quant.reshape"
+    traits = traits_def(SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     output = result_def(TensorType)
 
@@ -165,6 +172,7 @@ class FlattenOp(QuantOp):
     """ONNX Flatten: [d0..d(axis-1)] and [d(axis)..] collapse into a 2-D result."""
 
     name = "quant.flatten"
+    traits = traits_def(SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     axis = attr_def(IntegerAttr[I64])
     output = result_def(TensorType)
@@ -186,6 +194,7 @@ class TransposeOp(QuantOp):
     """Permute axes: result axis i is input axis perm[i]."""
 
     name = "quant.transpose"
+    traits = traits_def(SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     perm = attr_def(DenseArrayBase)
     output = result_def(TensorType)
@@ -210,6 +219,7 @@ class PadOp(QuantOp):
     """Constant padding: `pads` = [begin_0 .. begin_r-1, end_0 .. end_r-1] (ONNX order), filled with `value`."""
 
     name = "quant.pad"
+    traits = traits_def(SharesInputScale())
     input = operand_def(TensorType)
     pads = attr_def(DenseArrayBase)
     value = opt_attr_def(FloatAttr)

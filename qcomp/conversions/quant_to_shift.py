@@ -41,6 +41,7 @@ from qcomp import numerics
 from qcomp.dialects import quant as q
 from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, element_dtype
+from qcomp.dialects.traits import ElementwiseFunction
 from qcomp.numerics import dyadic, grid_bound, round_half_up
 
 PASS = "lower-quant-to-shift"
@@ -392,40 +393,18 @@ class LowerClamp(RewritePattern):
         finish(op, rewriter, [sh.RequantOp(x, out.type, shift=e_out - e_in, clamp=bounds, node=_node(op))])
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function without overflow for large |x| (float64)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _lut_function(op: Operation) -> tuple[str, Callable[[np.ndarray], np.ndarray]] | None:
-    """The float64 function (ONNX semantics) of a table-lowered op."""
-    if isinstance(op, q.SigmoidOp):
-        return "sigmoid", _sigmoid
-    if isinstance(op, q.TanhOp):
-        return "tanh", np.tanh
-    if isinstance(op, q.HardSigmoidOp):
-        a, b = op.alpha.value.data, op.beta.value.data
-        return "hard_sigmoid", lambda x: np.clip(a * x + b, 0.0, 1.0)
-    if isinstance(op, q.HardSwishOp):
-        return "hard_swish", lambda x: x * np.clip(x / 6 + 0.5, 0.0, 1.0)
-    if isinstance(op, q.LeakyReluOp):
-        alpha = op.alpha.value.data
-        return "leaky_relu", lambda x: np.where(x >= 0, x, alpha * x)
-    return None
-
-
 def lut_table(fn: Callable[[np.ndarray], np.ndarray], in_pot: q.PotType, out_pot: q.PotType) -> np.ndarray:
     """table[i] = clamp(round_half_up(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer."""
     return numerics.lut_table(fn, in_pot.qmin, in_pot.qmax, in_pot.exp, out_pot.qmin, out_pot.qmax, out_pot.exp)
 
 
 class LowerLut(RewritePattern):
-    """sigmoid / tanh / hard_sigmoid / hard_swish / leaky_relu -> shift.lut (a table over every input integer)."""
+    """Any `ElementwiseFunction` op (sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu, ...) ->
+    shift.lut: a table of the op's own `reference` function over every input integer."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        named = _lut_function(op)
-        if named is None:
+        trait = op.get_trait(ElementwiseFunction)
+        if trait is None:
             return
         check_quantized(op)
         x, out = op.operands[0], op.results[0]
@@ -434,9 +413,9 @@ class LowerLut(RewritePattern):
         p_in, p_out = pot(op, x, "input"), pot(op, out, "result")
         if p_in.bits > 8:
             raise fail(op, f"a table needs an input of at most 8 bits, got {p_in.storage}")
-        table = lut_table(named[1], p_in, p_out)
+        table = lut_table(op.reference, p_in, p_out)  # type: ignore[attr-defined]
         attr = dense_from_numpy(table.astype(element_dtype(p_out.storage)), p_out.storage)
-        finish(op, rewriter, [sh.LutOp(x, attr, out.type, fn=named[0], node=_node(op))])
+        finish(op, rewriter, [sh.LutOp(x, attr, out.type, fn=trait.fn_name, node=_node(op))])
 
 
 SOFTMAX_FRAC_BITS = 16
@@ -572,15 +551,6 @@ class LowerPad(RewritePattern):
 
 # --------------------------------------------------------------------------- the pattern list
 
-LOWERED_OPS: tuple[type[Operation], ...] = (
-    q.ConstantOp, q.Conv2dOp, q.GemmOp, q.MatMulOp, q.AddOp, q.MulOp, q.ReluOp, q.ClipOp,
-    q.SigmoidOp, q.TanhOp, q.HardSigmoidOp, q.HardSwishOp, q.LeakyReluOp, q.SoftmaxOp,
-    q.MaxPoolOp, q.AvgPoolOp, q.GlobalAvgPoolOp, q.ConcatOp, q.ReshapeOp, q.FlattenOp,
-    q.TransposeOp, q.PadOp,
-)
-"""The quant ops these patterns lower; any other quant op is an error (e.g. batch_norm, sub, div)."""
-
-
 def quant_to_shift_patterns() -> list[RewritePattern]:
     """Fresh instances of every quant -> shift pattern."""
     return [
@@ -595,24 +565,22 @@ QUANT_TO_SHIFT_PATTERNS: list[RewritePattern] = quant_to_shift_patterns()
 
 
 def check_lowerable(op: Operation) -> None:
-    """Raise the pass's diagnostic if `op` is a quant op that cannot be lowered to shift."""
-    if not op.name.startswith("quant."):
+    """Raise the pass's diagnostic if `op` is a float constant that pot-scale left unquantized
+    and something still uses (other ops are checked by their patterns)."""
+    if not isinstance(op, q.ConstantOp) or sh.storage_type(op.output.type) is not None or not op.output.uses:
         return
-    if isinstance(op, q.ConstantOp):
-        if sh.storage_type(op.output.type) is None and not op.output.uses:
-            return
-        if sh.storage_type(op.output.type) is None:
-            users = sorted({f"{u.operation.name} '{q.node_of(u.operation)}'" for u in op.output.uses})
-            raise fail(op, f"float constant ({op.output.type}) used by {', '.join(users)}: "
-                           f"constants must be quantized by pot-scale")
-        return
-    if not isinstance(op, LOWERED_OPS):
-        hint = " (run fold-batchnorm first)" if isinstance(op, q.BatchNormOp) else ""
-        raise fail(op, f"has no lowering to the shift dialect{hint}")
-    check_quantized(op)
+    users = sorted({f"{u.operation.name} '{q.node_of(u.operation)}'" for u in op.output.uses})
+    raise fail(op, f"float constant ({op.output.type}) used by {', '.join(users)}: "
+                   f"constants must be quantized by pot-scale")
+
+
+def not_lowered(op: Operation) -> PassFailedException:
+    """The diagnostic for a quant op that no pattern lowered: it has no lowering."""
+    hint = " (run fold-batchnorm first)" if isinstance(op, q.BatchNormOp) else ""
+    return fail(op, f"has no lowering to the shift dialect{hint}")
 
 
 __all__ = [
-    "LOWERED_OPS", "QUANT_TO_SHIFT_PATTERNS", "check_lowerable", "dyadic", "lut_table", "quant_to_shift_patterns",
+    "QUANT_TO_SHIFT_PATTERNS", "check_lowerable", "not_lowered", "dyadic", "lut_table", "quant_to_shift_patterns",
     "softmax_table",
 ]

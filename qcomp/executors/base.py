@@ -29,6 +29,8 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import IRDLOperation
+from xdsl.traits import OpTrait
 
 from qcomp.dialects.quant import node_of
 from qcomp.errors import InputDataError, QcompError
@@ -101,9 +103,11 @@ class KernelSpec(NamedTuple):
 
 
 class KernelTable(dict):
-    """op class -> KernelSpec, filled with the `register` decorator; lookup follows the MRO."""
+    """op class or trait class -> KernelSpec, filled with the `register` decorator. Lookup follows
+    the op's MRO, then its traits: a kernel registered for a trait (e.g. `ElementwiseFunction`,
+    which runs the op's own `reference`) serves every op that declares it."""
 
-    def register(self, *op_types: type[Operation], batch: BatchRule = leading_axis):
+    def register(self, *op_types: type[Operation] | type[OpTrait], batch: BatchRule = leading_axis):
         def deco(factory: KernelFactory) -> KernelFactory:
             for t in op_types:
                 self[t] = KernelSpec(factory, batch)
@@ -112,11 +116,17 @@ class KernelTable(dict):
         return deco
 
     def lookup(self, op: Operation | type[Operation]) -> KernelSpec | None:
-        """The spec registered for `op`'s class (or an op class) or its nearest base class."""
-        for cls in (op if isinstance(op, type) else type(op)).__mro__:
-            spec = self.get(cls)
+        """The spec registered for `op`'s class (or an op class), its nearest base class, or one of its traits."""
+        cls = op if isinstance(op, type) else type(op)
+        for base in cls.__mro__:
+            spec = self.get(base)
             if spec is not None:
                 return spec
+        if issubclass(cls, IRDLOperation):
+            for trait in cls.traits:
+                spec = self.get(type(trait))
+                if spec is not None:
+                    return spec
         return None
 
 
