@@ -26,8 +26,10 @@ Levels. It reads either level, so it can run anywhere after `pot-scale`:
   * **quant IR with pot types** (right after `pot-scale`): the same bounds with the
     shifts the lowering will use (bias shift e_b - (e_in + e_w); add aligned on the finer of
     the two input exponents).
-Ops with float operands are skipped (nothing is quantized yet); a module with nothing to
-check passes.
+Which ops have an accumulator, and how it is fed, is declared by the ops themselves: each
+op with the `AccumulatorBound` interface (`qcomp.dialects.accumulators`) calls the
+checker's `dot`, `fits` or `window` below. Ops with float operands are skipped (nothing is
+quantized yet); a module with nothing to check passes.
 
 `warn_only=true` prints each violation as a warning on stderr instead of failing.
 """
@@ -48,6 +50,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects import shift as s
+from qcomp.dialects.traits import AccumulatorBound
 from qcomp.numerics import int_bounds, round_half_up
 from qcomp.registry import register_pass
 from qcomp.target import target_of
@@ -123,46 +126,10 @@ class _Checker:
         num = 2 * (total << max(-shift, 0)) + (count << max(shift, 0))
         self.fits(op, max(total, num), f"sum of {count} inputs |q| <= {qin}, rounding shift {shift}")
 
-    # ---- shift level
+    # ---- what the ops' AccumulatorBound implementations read
 
-    def shift_op(self, op: Operation) -> None:
-        if isinstance(op, s.Conv2dOp | s.FcOp):
-            qin = self.qbound(op.input)
-            w_op = op.weight.owner
-            if qin is None or not isinstance(w_op, s.ConstantOp):
-                return
-            w = np.asarray(w_op.numpy(), np.int64)
-            bias_acc = None
-            if op.bias is not None:
-                b_op = op.bias.owner
-                if not isinstance(b_op, s.ConstantOp):
-                    return
-                b = np.asarray(b_op.numpy(), np.int64)
-                bias_acc = [abs(int(v)) << bs for v, bs in zip(b, op.bias_shifts())]
-            self.dot(op, w, qin, bias_acc, "output channel")
-        elif isinstance(op, s.AddOp):
-            qa, qb = self.qbound(op.lhs), self.qbound(op.rhs)
-            if qa is None or qb is None:
-                return
-            la, lb = op.align_shifts
-            self.fits(op, (qa << la) + (qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
-        elif isinstance(op, s.MulOp):
-            qa, qb = self.qbound(op.lhs), self.qbound(op.rhs)
-            if qa is not None and qb is not None:
-                self.fits(op, qa * qb, f"|a| <= {qa}, |b| <= {qb}")
-        elif isinstance(op, s.AvgPoolOp):
-            qin = self.qbound(op.input)
-            if qin is not None:
-                kh, kw = op.kernel_hw
-                self.window(op, kh * kw, qin, op.shift_amount)
-        elif isinstance(op, s.GlobalAvgPoolOp):
-            qin = self.qbound(op.input)
-            if qin is not None:
-                self.window(op, int(np.prod(q.shape_of(op.input)[2:])), qin, op.shift_amount)
-
-    # ---- quant level (pot types; the shifts the lowering will use)
-
-    def _const_q(self, v: SSAValue) -> tuple[np.ndarray, q.PotType] | None:
+    def const_q(self, v: SSAValue) -> tuple[np.ndarray, q.PotType] | None:
+        """The integers and pot type of a quantized quant.constant (None: not one)."""
         c = v.owner
         if not isinstance(c, q.ConstantOp):
             return None
@@ -172,95 +139,26 @@ class _Checker:
         return np.asarray(c.numpy(), np.int64), pot
 
     @staticmethod
-    def _exps(pot: q.PotType, n: int) -> list[int]:
+    def const_int(v: SSAValue) -> np.ndarray | None:
+        """The integers of a shift.constant (None: not one)."""
+        c = v.owner
+        return np.asarray(c.numpy(), np.int64) if isinstance(c, s.ConstantOp) else None
+
+    @staticmethod
+    def exps(pot: q.PotType, n: int) -> list[int]:
+        """The exponent of each of n channels."""
         return pot.exps if pot.per_axis else [pot.exp] * n
 
-    def _bias_acc(self, b: tuple[np.ndarray, q.PotType] | None, acc_exps: list[int],
-                  n: int) -> list[int] | None:
+    def bias_acc(self, b: tuple[np.ndarray, q.PotType] | None, acc_exps: list[int],
+                 n: int) -> list[int] | None:
         """|bias| per channel in accumulator units (bias << (e_b - e_acc)); b is [..., n] or [n]."""
         if b is None:
             return None
         vals, pot = b
         vals = np.abs(vals).reshape(-1, vals.shape[-1] if vals.ndim else 1)
         per = vals.max(axis=0) if vals.shape[-1] == n else np.full(n, vals.max())
-        eb = self._exps(pot, n)
+        eb = self.exps(pot, n)
         return [int(v) << max(e_b - e_a, 0) for v, e_b, e_a in zip(per, eb, acc_exps)]
-
-    def quant_op(self, op: Operation) -> None:
-        if isinstance(op, q.Conv2dOp):
-            qin, pin = self.qbound(op.input), q.pot_of(op.input.type)
-            wq = self._const_q(op.weight)
-            if qin is None or wq is None or pin is None:
-                return
-            w, wpot = wq
-            acc = [pin.exp + e for e in self._exps(wpot, w.shape[0])]
-            b = self._const_q(op.bias) if op.bias is not None else None
-            self.dot(op, w, qin, self._bias_acc(b, acc, w.shape[0]), "output channel")
-        elif isinstance(op, q.GemmOp | q.MatMulOp):
-            self._gemm(op)
-        elif isinstance(op, q.AddOp):
-            pa, pb = q.pot_of(op.lhs.type), q.pot_of(op.rhs.type)
-            qa, qb = self.qbound(op.lhs), self.qbound(op.rhs)
-            if pa is None or pb is None or qa is None or qb is None or pa.per_axis or pb.per_axis:
-                return
-            ec = min(pa.exp, pb.exp)
-            la, lb = pa.exp - ec, pb.exp - ec
-            self.fits(op, (qa << la) + (qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
-        elif isinstance(op, q.MulOp):
-            qa, qb = self.qbound(op.lhs), self.qbound(op.rhs)
-            if qa is not None and qb is not None:
-                self.fits(op, qa * qb, f"|a| <= {qa}, |b| <= {qb}")
-        elif isinstance(op, q.AvgPoolOp | q.GlobalAvgPoolOp):
-            qin, pin, pout = self.qbound(op.input), q.pot_of(op.input.type), q.pot_of(op.output.type)
-            if qin is None or pin is None or pout is None:
-                return
-            shift = pout.exp - pin.exp
-            if isinstance(op, q.AvgPoolOp):
-                kh, kw = op.kernel_hw
-                count = kh * kw
-            else:
-                count = int(np.prod(q.shape_of(op.input)[2:]))
-            self.window(op, count, qin, shift)
-
-    def _gemm(self, op: q.GemmOp | q.MatMulOp) -> None:
-        a, b = (op.a, op.b)
-        pa, pb = q.pot_of(a.type), q.pot_of(b.type)
-        if pa is None or pb is None:
-            return
-        wb, wa = self._const_q(b), self._const_q(a)
-        ta = isinstance(op, q.GemmOp) and op.ta
-        tb = isinstance(op, q.GemmOp) and op.tb
-        if wb is not None and wa is None:
-            qin = self.qbound(a)
-            if qin is None or pa.per_axis:
-                return
-            w, wpot = wb
-            if w.ndim == 1:
-                w = w[:, None]
-            # weights as [N, K] (output channel first), batched B: worst batch per channel
-            wk = w if tb else np.swapaxes(w, -1, -2)
-            wk = np.abs(wk).reshape(-1, wk.shape[-2], wk.shape[-1]).max(axis=0) if wk.ndim > 2 else wk
-            n = wk.shape[0]
-            # the smallest weight exponent gives the largest bias shift: the conservative choice
-            e_w = self._exps(wpot, n) if wpot.per_axis and len(wpot.exps) == n else [min(wpot.exps)] * n
-            acc = [pa.exp + e for e in e_w]
-            c = self._const_q(op.c) if isinstance(op, q.GemmOp) and op.c is not None else None
-            self.dot(op, wk, qin, self._bias_acc(c, acc, n), "output column")
-        elif wa is not None and wb is None:
-            qin = self.qbound(b)
-            if qin is None:
-                return
-            w, _ = wa
-            rows = w.T if ta else w
-            rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim >= 2 else rows[None]
-            self.dot(op, rows, qin, None, "output row")
-        else:
-            qa, qb = self.qbound(a), self.qbound(b)
-            if qa is None or qb is None:
-                return
-            sa = q.shape_of(a)
-            k = sa[0] if ta else sa[-1]
-            self.fits(op, k * qa * qb, f"{k} products |a| <= {qa}, |b| <= {qb}")
 
 
 @register_pass
@@ -284,10 +182,9 @@ class CheckOverflowPass(ModulePass):
             if not isinstance(f, func.FuncOp):
                 continue
             for o in f.body.walk():
-                if o.name.startswith("shift."):
-                    chk.shift_op(o)
-                elif o.name.startswith("quant."):
-                    chk.quant_op(o)
+                bound = o.get_trait(AccumulatorBound)  # declared by the op (qcomp.dialects.accumulators)
+                if bound is not None:
+                    bound.check(o, chk)
         if not chk.violations:
             return
         if self.warn_only:

@@ -26,6 +26,12 @@ from xdsl.irdl import (
     traits_def,
 )
 
+from qcomp.dialects.accumulators import (
+    AlignedSumAccumulator,
+    ProductAccumulator,
+    QuantConvAccumulator,
+    QuantMatMulAccumulator,
+)
 from qcomp.dialects.quant.base import (
     FusedActivation,
     QuantOp,
@@ -54,6 +60,7 @@ class Conv2dOp(QuantOp, FusedActivation, Windowed):
     """
 
     name = "quant.conv2d"
+    traits = traits_def(QuantConvAccumulator())
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -97,6 +104,7 @@ class GemmOp(QuantOp, FusedActivation):
     """
 
     name = "quant.gemm"
+    traits = traits_def(QuantMatMulAccumulator())
     a = operand_def(TensorType)
     b = operand_def(TensorType)
     c = opt_operand_def(TensorType)
@@ -159,6 +167,7 @@ class MatMulOp(QuantOp, FusedActivation):
     fused activation clamp [act_min, act_max], if any."""
 
     name = "quant.matmul"
+    traits = traits_def(QuantMatMulAccumulator())
     a = operand_def(TensorType)
     b = operand_def(TensorType)
     act_min = opt_attr_def(FloatAttr)
@@ -389,6 +398,7 @@ class AddOp(BinaryOp, FusedActivation):
     """y = lhs + rhs, then the fused activation clamp [act_min, act_max] if any."""
 
     name = "quant.add"
+    traits = traits_def(AlignedSumAccumulator())
     act_min = opt_attr_def(FloatAttr)
     act_max = opt_attr_def(FloatAttr)
 
@@ -405,6 +415,7 @@ class MulOp(BinaryOp):
     """y = lhs * rhs."""
 
     name = "quant.mul"
+    traits = traits_def(ProductAccumulator())
 
 
 @irdl_op_definition

@@ -25,6 +25,7 @@ from xdsl.irdl import (
     var_operand_def,
 )
 
+from qcomp.dialects.accumulators import WindowAccumulator
 from qcomp.dialects.quant.base import (
     QuantOp,
     _node_kw,
@@ -88,7 +89,7 @@ class AvgPoolOp(PoolOp):
     taps in the input. Dilated windows are supported at this (float) level only."""
 
     name = "quant.avgpool"
-    traits = traits_def(RangeOfInputs())
+    traits = traits_def(WindowAccumulator(), RangeOfInputs())
     count_include_pad = opt_attr_def(IntegerAttr[I64])
 
     @property
@@ -101,7 +102,7 @@ class GlobalAvgPoolOp(QuantOp):
     """Mean over all spatial positions: NCHW -> NC11."""
 
     name = "quant.global_avgpool"
-    traits = traits_def(RangeOfInputs())
+    traits = traits_def(WindowAccumulator(), RangeOfInputs())
     input = operand_def(TensorType)
     output = result_def(TensorType)
 

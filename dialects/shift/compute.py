@@ -22,8 +22,10 @@ from xdsl.irdl import (
     opt_attr_def,
     opt_operand_def,
     result_def,
+    traits_def,
 )
 
+from qcomp.dialects.accumulators import AlignedSumAccumulator, ProductAccumulator, ShiftWeightedAccumulator
 from qcomp.dialects.constants import dense_to_numpy
 from qcomp.dialects.shift.base import (
     ShiftOp,
@@ -114,6 +116,7 @@ class Conv2dOp(_WeightedOp, Windowed):
     """
 
     name = "shift.conv2d"
+    traits = traits_def(ShiftWeightedAccumulator())
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -178,6 +181,7 @@ class FcOp(_WeightedOp):
     """
 
     name = "shift.fc"
+    traits = traits_def(ShiftWeightedAccumulator())
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -239,6 +243,7 @@ class AddOp(ShiftOp):
     """
 
     name = "shift.add"
+    traits = traits_def(AlignedSumAccumulator())
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     align = opt_attr_def(DenseArrayBase)
@@ -294,6 +299,7 @@ class MulOp(ShiftOp):
     """
 
     name = "shift.mul"
+    traits = traits_def(ProductAccumulator())
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     shift = attr_def(IntegerAttr[I64])

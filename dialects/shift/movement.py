@@ -18,9 +18,11 @@ from xdsl.irdl import (
     operand_def,
     opt_attr_def,
     result_def,
+    traits_def,
     var_operand_def,
 )
 
+from qcomp.dialects.accumulators import WindowAccumulator
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
@@ -109,6 +111,7 @@ class AvgPoolOp(_PoolOp):
     """
 
     name = "shift.avgpool"
+    traits = traits_def(WindowAccumulator())
     count_include_pad = opt_attr_def(IntegerAttr[I64])
     shift = opt_attr_def(IntegerAttr[I64])
 
@@ -137,6 +140,7 @@ class GlobalAvgPoolOp(ShiftOp):
     """
 
     name = "shift.global_avgpool"
+    traits = traits_def(WindowAccumulator())
     input = operand_def(TensorType)
     shift = opt_attr_def(IntegerAttr[I64])
     output = result_def(TensorType)
