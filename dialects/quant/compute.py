@@ -366,6 +366,17 @@ class HardSwishOp(UnaryOp):
 
 
 @irdl_op_definition
+class NegOp(UnaryOp):
+    """y = -x (ONNX Neg). Quantized it is a table like the other functions: -qmin saturates."""
+
+    name = "quant.neg"
+    traits = traits_def(ElementwiseFunction("neg"))
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return np.negative(x)
+
+
+@irdl_op_definition
 class SoftmaxOp(UnaryOp):
     """y = exp(x - max) / sum(exp(x - max)) along `axis` (opset >= 13 semantics: one axis)."""
 

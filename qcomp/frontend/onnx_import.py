@@ -770,6 +770,7 @@ CONVERTERS: dict[str, Callable[[_Importer, Any, dict[str, Any]], None]] = {
     "MatMul": matmul,
     "MaxPool": max_pool,
     "Mul": _binary(q.MulOp),
+    "Neg": _unary(q.NegOp),
     "Pad": pad,
     "ReduceMean": reduce_mean,
     "Relu": _unary(q.ReluOp),

@@ -129,6 +129,7 @@ case("hard_sigmoid", "HardSigmoid", x, {}, dict(alpha=0.3, beta=0.6), "hard_sigm
 case("hard_swish", "HardSwish", x * 4, {}, {}, "hard_swish", "", opset=14)
 case("leaky_relu", "LeakyRelu", x, {}, dict(alpha=0.2), "leaky_relu", "alpha = 2.000000e-01 : f32")
 case("sigmoid", "Sigmoid", x * 20, {}, {}, "sigmoid", "")
+case("neg", "Neg", x, {}, {}, "neg", "")
 bn = {k: RNG.standard_normal(3).astype(np.float32) for k in ("s", "b", "m")}
 bn["v"] = RNG.uniform(0.1, 2.0, 3).astype(np.float32)
 case("batch_norm", "BatchNormalization", x, bn, dict(epsilon=1e-3), "batch_norm", "epsilon = 1.000000e-03 : f32")
@@ -140,4 +141,5 @@ case("batch_norm", "BatchNormalization", x, bn, dict(epsilon=1e-3), "batch_norm"
 # CHECK: gemm_3 ok
 # CHECK: matmul_4 ok
 # CHECK: softmax_0 ok
+# CHECK: neg ok
 # CHECK: batch_norm ok

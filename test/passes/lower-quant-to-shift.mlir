@@ -96,6 +96,16 @@ func.func @unary(%x: tensor<1x8x!quant.pot<i8, -4>>) -> (tensor<1x8x!quant.pot<i
 
 // -----
 
+// Neg is a table of its reference function: -q on the same grid, -(-128) saturating to 127.
+// CHECK-LABEL: func.func @neg
+// CHECK-NEXT:    shift.lut %x {node = "/Neg", table = dense<"0x7F7F7E7D{{[0-9A-F]+}}838281"> : tensor<256xi8>, fn = "neg"}
+func.func @neg(%x: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>> {
+  %n = quant.neg %x {node = "/Neg"} : (tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>>
+  func.return %n : tensor<1x8x!quant.pot<i8, -4>>
+}
+
+// -----
+
 // CHECK: lower-quant-to-shift: quant.sub '/Sub': has no lowering to the shift dialect
 func.func @unsupported(%a: tensor<1x8x!quant.pot<i8, -4>>, %b: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>> {
   %s = quant.sub %a, %b {node = "/Sub"} : (tensor<1x8x!quant.pot<i8, -4>>, tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>>
