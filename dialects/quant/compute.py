@@ -40,6 +40,7 @@ from qcomp.dialects.quant.base import (
     float_attr,
     float_constant,
 )
+from qcomp.dialects.quant.canonicalization import DropsNoop
 from qcomp.dialects.quant.types import (
     shape_of,
 )
@@ -289,7 +290,7 @@ class ClipOp(UnaryOp):
     """y = min(max(x, min), max); an absent bound is unbounded. Clip(0, 6) is ReLU6."""
 
     name = "quant.clip"
-    traits = traits_def(SharesInputScale())
+    traits = traits_def(DropsNoop("DropUnboundedClip"), SharesInputScale())
     min = opt_attr_def(FloatAttr)
     max = opt_attr_def(FloatAttr)
 
@@ -409,7 +410,7 @@ class AddOp(BinaryOp, FusedActivation):
     """y = lhs + rhs, then the fused activation clamp [act_min, act_max] if any."""
 
     name = "quant.add"
-    traits = traits_def(AlignedSumAccumulator())
+    traits = traits_def(DropsNoop("DropNeutralArithmetic"), AlignedSumAccumulator())
     act_min = opt_attr_def(FloatAttr)
     act_max = opt_attr_def(FloatAttr)
 
@@ -419,6 +420,7 @@ class SubOp(BinaryOp):
     """y = lhs - rhs."""
 
     name = "quant.sub"
+    traits = traits_def(DropsNoop("DropNeutralArithmetic"))
 
 
 @irdl_op_definition
@@ -426,7 +428,7 @@ class MulOp(BinaryOp):
     """y = lhs * rhs."""
 
     name = "quant.mul"
-    traits = traits_def(ProductAccumulator())
+    traits = traits_def(DropsNoop("DropNeutralArithmetic"), ProductAccumulator())
 
 
 @irdl_op_definition
@@ -434,3 +436,4 @@ class DivOp(BinaryOp):
     """y = lhs / rhs (float division)."""
 
     name = "quant.div"
+    traits = traits_def(DropsNoop("DropNeutralArithmetic"))

@@ -31,6 +31,7 @@ from qcomp.dialects.quant.base import (
     _node_kw,
     float_attr,
 )
+from qcomp.dialects.quant.canonicalization import DropsNoop
 from qcomp.dialects.quant.types import (
     shape_of,
 )
@@ -124,7 +125,7 @@ class ConcatOp(QuantOp):
     """Concatenation of the inputs along `axis`."""
 
     name = "quant.concat"
-    traits = traits_def(RangeOfInputs())
+    traits = traits_def(DropsNoop("DropSingleConcat"), RangeOfInputs())
     inputs = var_operand_def(TensorType)
     axis = attr_def(IntegerAttr[I64])
     output = result_def(TensorType)
@@ -155,7 +156,7 @@ class ReshapeOp(QuantOp):
     """Reshape to the (static) result shape; element order is unchanged."""
 
     name = "quant.reshape"
-    traits = traits_def(SharesInputScale(), RangeOfInputs())
+    traits = traits_def(DropsNoop("DropSameShape"), SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     output = result_def(TensorType)
 
@@ -173,7 +174,7 @@ class FlattenOp(QuantOp):
     """ONNX Flatten: [d0..d(axis-1)] and [d(axis)..] collapse into a 2-D result."""
 
     name = "quant.flatten"
-    traits = traits_def(SharesInputScale(), RangeOfInputs())
+    traits = traits_def(DropsNoop("DropSameShape"), SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     axis = attr_def(IntegerAttr[I64])
     output = result_def(TensorType)
@@ -195,7 +196,7 @@ class TransposeOp(QuantOp):
     """Permute axes: result axis i is input axis perm[i]."""
 
     name = "quant.transpose"
-    traits = traits_def(SharesInputScale(), RangeOfInputs())
+    traits = traits_def(DropsNoop("DropIdentityTranspose"), SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     perm = attr_def(DenseArrayBase)
     output = result_def(TensorType)
@@ -220,7 +221,7 @@ class PadOp(QuantOp):
     """Constant padding: `pads` = [begin_0 .. begin_r-1, end_0 .. end_r-1] (ONNX order), filled with `value`."""
 
     name = "quant.pad"
-    traits = traits_def(SharesInputScale())
+    traits = traits_def(DropsNoop("DropZeroPad"), SharesInputScale())
     input = operand_def(TensorType)
     pads = attr_def(DenseArrayBase)
     value = opt_attr_def(FloatAttr)
