@@ -66,18 +66,17 @@ from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     ArrayAttr,
-    DenseArrayBase,
     DictionaryAttr,
     ModuleOp,
     StringAttr,
     TensorType,
-    f64,
 )
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
+from qcomp.dialects.ranges import set_arg_ranges, set_range
 from qcomp.errors import QcompError
 from qcomp.passes.pot_scale import quantize_to, range_exponent, storage_bounds
 from qcomp.registry import register_pass
@@ -360,8 +359,6 @@ def _calibrated(op: Operation) -> bool:
     return isinstance(op.results[0].type, TensorType)
 
 
-def _range_attr(lo: float, hi: float) -> DenseArrayBase:
-    return DenseArrayBase.from_list(f64, [float(lo), float(hi)])
 
 
 @register_pass
@@ -462,8 +459,8 @@ class CalibratePass(ModulePass):
         for i, st in enumerate(arg_stats):
             if st.lo > st.hi:
                 raise PassFailedException(f"calibrate: argument {i} of @{f.sym_name.data} produced no values")
-            ranges.append(_range_attr(*self._finish(st, bits)))
-        f.attributes["arg_ranges"] = ArrayAttr(ranges)
+            ranges.append(self._finish(st, bits))
+        set_arg_ranges(f, ranges)
         from_bn = df.bn_ranges(f, self.bn_sigmas) if self.method == "data-free" else {}
         n_bn = n_syn = 0
         for o, st in op_stats.items():
@@ -473,11 +470,11 @@ class CalibratePass(ModulePass):
             if st.lo > st.hi:  # not a float value (shape math…) or never produced
                 continue
             if o in from_bn:
-                o.attributes["range"] = _range_attr(*from_bn[o])
+                set_range(o, *from_bn[o])
                 o.attributes[df.RANGE_SOURCE] = StringAttr("bn-stats")
                 n_bn += 1
                 continue
-            o.attributes["range"] = _range_attr(*self._finish(st, bits))
+            set_range(o, *self._finish(st, bits))
             if self.method == "data-free":
                 o.attributes[df.RANGE_SOURCE] = StringAttr("synthetic")
                 n_syn += 1

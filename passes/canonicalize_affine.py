@@ -37,6 +37,7 @@ from xdsl.pattern_rewriter import (
 
 from qcomp.dialects import quant
 from qcomp.dialects.constants import dense_from_numpy
+from qcomp.dialects.ranges import carry_range
 from qcomp.registry import register_pass
 
 
@@ -64,8 +65,7 @@ class BatchNormToDepthwise(RewritePattern):
         b = _constant(affine.s, t, f"{node}.shift")
         conv = quant.Conv2dOp(bn.input, w.output, b.output, bn.output.type, group=c, node=node)
         conv.attributes["bn_stats"] = affine.stats_attr()
-        if "range" in bn.attributes:
-            conv.attributes["range"] = bn.attributes["range"]
+        carry_range(bn, conv)
         conv.output.name_hint = bn.output.name_hint
         rewriter.replace_op(bn, [w, b, conv], [conv.output])
 

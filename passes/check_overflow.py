@@ -43,13 +43,14 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, ModuleOp, TensorType
-from xdsl.ir import BlockArgument, Operation, SSAValue
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects import shift as s
+from qcomp.dialects.ranges import value_range
 from qcomp.dialects.traits import AccumulatorBound
 from qcomp.numerics import int_bounds, round_half_up
 from qcomp.registry import register_pass
@@ -62,20 +63,6 @@ from qcomp.target import target_of
 
 
 
-def _range_of_value(v: SSAValue) -> tuple[float, float] | None:
-    attr = None
-    if isinstance(v, BlockArgument):
-        f = v.block.parent_op()
-        ranges = f.attributes.get("arg_ranges") if f is not None else None
-        if isinstance(ranges, ArrayAttr) and v.index < len(ranges.data):
-            attr = ranges.data[v.index]
-    elif isinstance(v.owner, Operation):
-        attr = v.owner.attributes.get("range")
-    if isinstance(attr, DenseArrayBase):
-        vals = [float(x) for x in attr.iter_values()]
-        if len(vals) == 2:
-            return vals[0], vals[1]
-    return None
 
 
 @dataclass
@@ -95,7 +82,7 @@ class _Checker:
         if self.use_range:
             t = v.type
             pot = t.element_type if isinstance(t, TensorType) else None
-            rng = _range_of_value(v)
+            rng = value_range(v)
             if isinstance(pot, q.PotType) and not pot.per_axis and rng is not None:
                 m = max(abs(rng[0]), abs(rng[1]))
                 bound = min(bound, int(round_half_up(math.ldexp(m, -pot.exp))))

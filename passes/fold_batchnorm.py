@@ -34,6 +34,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from qcomp.dialects import quant
+from qcomp.dialects.ranges import carry_range
 from qcomp.registry import register_pass
 
 
@@ -49,9 +50,7 @@ def _fused(producer: Operation, absorbed: Operation) -> dict[str, Attribute]:
         names.append(node)
     if names:
         attrs["fused"] = ArrayAttr(names)
-    attrs.pop("range", None)
-    if "range" in absorbed.attributes:
-        attrs["range"] = absorbed.attributes["range"]
+    carry_range(absorbed, attrs)
     return attrs
 
 

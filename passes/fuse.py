@@ -59,6 +59,7 @@ from qcomp.dialects.quant import (
     ReluOp,
     node_of,
 )
+from qcomp.dialects.ranges import carry_range
 from qcomp.registry import register_pass
 
 PRODUCERS = (Conv2dOp, GemmOp, MatMulOp, AddOp)
@@ -97,8 +98,7 @@ class FuseActivation(RewritePattern):
         if isinstance(op.attributes.get("fused"), ArrayAttr):  # an activation that absorbed others
             names += list(op.attributes["fused"].data)  # type: ignore[union-attr]
         producer.attributes["fused"] = ArrayAttr(names)
-        if "range" in op.attributes:
-            producer.attributes["range"] = op.attributes["range"]
+        carry_range(op, producer)
         if value.type != op.output.type:
             value = rewriter.replace_value_with_new_type(value, op.output.type)
         rewriter.replace_all_uses_with(op.output, value)

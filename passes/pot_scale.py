@@ -73,8 +73,6 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    ArrayAttr,
-    DenseArrayBase,
     IntegerType,
     ModuleOp,
     Signedness,
@@ -87,6 +85,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.constants import dense_from_numpy
+from qcomp.dialects.ranges import arg_ranges, op_range
 from qcomp.dialects.traits import SharesInputScale
 from qcomp.numerics import grid_integers, int_bounds, round_half_up
 from qcomp.registry import register_pass
@@ -173,25 +172,8 @@ def _tensor(pot: q.PotType, shape) -> TensorType:
     return TensorType(pot, list(shape))
 
 
-def _range_of(op: Operation) -> tuple[float, float] | None:
-    r = op.attributes.get("range")
-    if isinstance(r, DenseArrayBase):
-        vals = [float(v) for v in r.iter_values()]
-        if len(vals) == 2:
-            return vals[0], vals[1]
-    return None
 
 
-def _arg_ranges(f: func.FuncOp) -> list[tuple[float, float] | None]:
-    attr = f.attributes.get("arg_ranges")
-    out: list[tuple[float, float] | None] = [None] * len(f.args)
-    if isinstance(attr, ArrayAttr):
-        for i, r in enumerate(attr.data[: len(out)]):
-            if isinstance(r, DenseArrayBase):
-                vals = [float(v) for v in r.iter_values()]
-                if len(vals) == 2:
-                    out[i] = (vals[0], vals[1])
-    return out
 
 
 def _is_float_tensor(t: Attribute) -> bool:
@@ -420,14 +402,14 @@ class _Scaler:
                 raise _fail(op, "its input is per-axis quantized: activations must be per tensor")
             _set_type(res, _tensor(src, shape))
             return
-        rng = _range_of(op)
+        rng = op_range(op)
         if rng is None:
             raise _fail(op, "result has no calibrated `range` (run calibrate before pot-scale)")
         unsigned = self.unsigned and rng[0] >= 0 and not _reaches_return(res)
         _set_type(res, self.act_type(shape, rng[0], rng[1], op, "result", unsigned))
 
     def run(self, f: func.FuncOp) -> None:
-        ranges = _arg_ranges(f)
+        ranges = arg_ranges(f)
         for i, arg in enumerate(f.args):
             if not _is_float_tensor(arg.type):
                 continue
