@@ -20,6 +20,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Operation, SSAValue
 
+from qcomp.backend import runtime
 from qcomp.dialects import emitc as ec
 from qcomp.errors import QcompError
 
@@ -57,14 +58,7 @@ static int32_t qc_quantize(float v, int32_t qmin, int32_t qmax)
 # constant addresses into a static array (the clone's mod/ref summary loses its
 # stores). Every function therefore takes the arena base, its own pointer parameters and
 # the constants it passes on through QC_OPAQUE: an empty asm that makes the value unknown.
-OPAQUE_HELPER = r"""/* QC_OPAQUE(p): p's value becomes unknown to the optimiser, so that no kernel is called
-   with a constant address (gcc 12 -O2 miscompiles such calls; see qcomp's C backend doc). */
-#if defined(__GNUC__)
-#define QC_OPAQUE(p) __asm__("" : "+r"(p))
-#else
-#define QC_OPAQUE(p) do { void *volatile qc_opaque_ = (void *)(p); (p) = qc_opaque_; } while (0)
-#endif
-"""
+OPAQUE_HELPER = runtime.OPAQUE  # the C text: qcomp/backend/runtime/qc_opaque.h
 
 
 # Bring-up dumps (`emitc.dump`, `emitc.dump_manifest`; docs/c-backend.md, "Dumps"): only

@@ -1,6 +1,6 @@
 """Kernel generators for the non-convolution shift ops: elementwise, pooling, softmax, data movement.
 
-Same contract as `qcomp.backend.kernels` (which holds the shared helpers and conv/fc):
+Same contract as `qcomp.backend.kernels` (shared helpers in `kernels.common`, conv/fc per target):
 each returns a `KernelCode` whose C follows the shift op's docstring bit for bit.
 Elementwise ops whose operands share one memory order run as one flat loop and may run
 in place; the others iterate the logical index space with constant strides.
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from qcomp.backend.kernels import (
+from qcomp.backend.kernels.common import (
     CTYPE_RANGE,
     GlobalData,
     KernelCode,
     KernelError,
     _acc_type,
+    _channel_window,
     _indent,
     _io,
     _loops,
@@ -24,7 +25,6 @@ from qcomp.backend.kernels import (
     _requant_call,
     _rounded_div_call,
     _strides,
-    _tap_bounds_c,
 )
 from qcomp.backend.layout import View
 
@@ -111,29 +111,11 @@ def gen_maxpool(name: str, x: View, y: View, kernel, strides, pads, dilations) -
     xs, ys = _strides(x, "input"), _strides(y, "output")
     (kh, kw), (sh_, sw_), (pt, pl, _, _), (dh, dw) = kernel, strides, pads, dilations
     lowest = CTYPE_RANGE[x.ctype][0]
-    body = "\n".join([
-        f"{x.ctype} m[{c}];",
-        f"for (int oy = 0; oy < {oh}; ++oy) {{",
-        _indent(_tap_bounds_c("iy", "oy", kh, sh_, pt, dh, h)),
-        f"    for (int ox = 0; ox < {ow}; ++ox) {{",
-        _indent(_tap_bounds_c("ix", "ox", kw, sw_, pl, dw, w), 2),
-        f"        for (int ci = 0; ci < {c}; ++ci) {{",
-        f"            m[ci] = {lowest};",
-        "        }",
-        "        for (int ky = iyk0; ky < iyk1; ++ky) {",
-        "            for (int kx = ixk0; kx < ixk1; ++kx) {",
-        f"                const {x.ctype} *a = x0 + (iy0 + ky * {dh}) * {xs[2]} + (ix0 + kx * {dw}) * {xs[3]};",
-        f"                for (int ci = 0; ci < {c}; ++ci) {{",
-        f"                    m[ci] = a[ci * {xs[1]}] > m[ci] ? a[ci * {xs[1]}] : m[ci];",
-        "                }",
-        "            }",
-        "        }",
-        f"        for (int ci = 0; ci < {c}; ++ci) {{",
-        f"            y[oy * {ys[2]} + ox * {ys[3]} + ci * {ys[1]}] = m[ci];",
-        "        }",
-        "    }",
-        "}",
-    ])
+    body = _channel_window(
+        c, oh, ow, (kh, sh_, pt, dh, h), (kw, sw_, pl, dw, w), f"{x.ctype} m[{c}];", f"m[ci] = {lowest};",
+        [f"const {x.ctype} *a = x0 + (iy0 + ky * {dh}) * {xs[2]} + (ix0 + kx * {dw}) * {xs[3]};"],
+        f"m[ci] = a[ci * {xs[1]}] > m[ci] ? a[ci * {xs[1]}] : m[ci];",
+        f"y[oy * {ys[2]} + ox * {ys[3]} + ci * {ys[1]}] = m[ci];")
     return KernelCode(_io([x], y), body, "", [], None, 0)
 
 
@@ -153,32 +135,14 @@ def gen_avgpool(name: str, x: View, y: View, kernel, strides, pads, include_pad:
         return (f"const int {v}s = {o} * {s};\n"
                 f"const int {v}n = ({v}s + {k} < {b} ? {v}s + {k} : {b}) - ({v}s > {a} ? {v}s : {a});")
 
-    body = "\n".join([
-        f"int32_t acc[{c}];",
-        f"for (int oy = 0; oy < {oh}; ++oy) {{",
-        _indent(_tap_bounds_c("iy", "oy", kh, sh_, pt, 1, h)),
-        _indent(count("r", "oy", kh, sh_, rlo, rhi)),
-        f"    for (int ox = 0; ox < {ow}; ++ox) {{",
-        _indent(_tap_bounds_c("ix", "ox", kw, sw_, pl, 1, w), 2),
-        _indent(count("q", "ox", kw, sw_, clo, chi), 2),
-        "        const int32_t n = (rn > 0 ? rn : 0) * (qn > 0 ? qn : 0);",
-        f"        for (int ci = 0; ci < {c}; ++ci) {{",
-        "            acc[ci] = 0;",
-        "        }",
-        "        for (int ky = iyk0; ky < iyk1; ++ky) {",
-        "            for (int kx = ixk0; kx < ixk1; ++kx) {",
-        f"                const {x.ctype} *a = x0 + (iy0 + ky) * {xs[2]} + (ix0 + kx) * {xs[3]};",
-        f"                for (int ci = 0; ci < {c}; ++ci) {{",
-        f"                    acc[ci] += a[ci * {xs[1]}];",
-        "                }",
-        "            }",
-        "        }",
-        f"        for (int ci = 0; ci < {c}; ++ci) {{",
-        f"            y[oy * {ys[2]} + ox * {ys[3]} + ci * {ys[1]}] = ({y.ctype})qc_clamp({_rounded_div_call('acc[ci]', 'n', shift, kh * kw * _max_abs(x.ctype), kh * kw)}, {lo}, {hi});",
-        "        }",
-        "    }",
-        "}",
-    ])
+    div = _rounded_div_call("acc[ci]", "n", shift, kh * kw * _max_abs(x.ctype), kh * kw)
+    body = _channel_window(
+        c, oh, ow, (kh, sh_, pt, 1, h), (kw, sw_, pl, 1, w), f"int32_t acc[{c}];", "acc[ci] = 0;",
+        [f"const {x.ctype} *a = x0 + (iy0 + ky) * {xs[2]} + (ix0 + kx) * {xs[3]};"],
+        f"acc[ci] += a[ci * {xs[1]}];",
+        f"y[oy * {ys[2]} + ox * {ys[3]} + ci * {ys[1]}] = ({y.ctype})qc_clamp({div}, {lo}, {hi});",
+        row_head=(count("r", "oy", kh, sh_, rlo, rhi),),
+        col_head=(count("q", "ox", kw, sw_, clo, chi), "const int32_t n = (rn > 0 ? rn : 0) * (qn > 0 ? qn : 0);"))
     return KernelCode(_io([x], y), body, "", [], None, 0)
 
 

@@ -19,30 +19,7 @@
  * Under `qemu -icount shift=0` (1 ns per instruction, SysTick at the board's 25 MHz) a tick
  * is 40 instructions: an instruction count, not a cycle count.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#ifndef QC_HEADER
-#define QC_HEADER "out.h"
-#endif
-#include QC_HEADER
-
-#ifndef QC_IN_T
-#define QC_IN_T int8_t
-#endif
-#ifndef QC_OUT_T
-#define QC_OUT_T int8_t
-#endif
-#ifndef QC_IN_SIZE
-#define QC_IN_SIZE MODEL_IN0_SIZE
-#endif
-#ifndef QC_OUT_SIZE
-#define QC_OUT_SIZE MODEL_OUT0_SIZE
-#endif
-#ifndef QC_FORWARD
-#define QC_FORWARD model_forward
-#endif
+#include "../runtime/qc_harness.h" /* QC_HEADER, QC_IN_T, ..., QC_FORWARD */
 
 #define DEMCR (*(volatile uint32_t *)0xE000EDFCu)      /* bit 24 TRCENA */
 #define DWT_CTRL (*(volatile uint32_t *)0xE0001000u)   /* bit 0 CYCCNTENA */

@@ -5,32 +5,10 @@
  *
  * inputs.bin: N samples of MODEL_IN0_SIZE values of QC_IN_T (default int8_t: the quantized input, NCHW);
  * outputs.bin: N samples of MODEL_OUT0_SIZE values of QC_OUT_T (default int8_t).
- * One graph input and one graph output; prefix `model` (override with -DQC_PREFIX_*).
+ * One graph input and one graph output; prefix `model` (another one: -DQC_FORWARD=..., -DQC_IN_SIZE=...,
+ * -DQC_OUT_SIZE=...; the defaults are in qcomp/backend/runtime/qc_harness.h, shared with the MCU harness).
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#ifndef QC_HEADER
-#define QC_HEADER "out.h"
-#endif
-#include QC_HEADER
-
-#ifndef QC_IN_T
-#define QC_IN_T int8_t
-#endif
-#ifndef QC_OUT_T
-#define QC_OUT_T int8_t
-#endif
-#ifndef QC_IN_SIZE
-#define QC_IN_SIZE MODEL_IN0_SIZE
-#endif
-#ifndef QC_OUT_SIZE
-#define QC_OUT_SIZE MODEL_OUT0_SIZE
-#endif
-#ifndef QC_FORWARD
-#define QC_FORWARD model_forward
-#endif
+#include "../../../qcomp/backend/runtime/qc_harness.h" /* QC_HEADER, QC_IN_T, ..., QC_FORWARD */
 
 int main(int argc, char **argv)
 {
