@@ -78,19 +78,21 @@ def rshift(x: np.ndarray, s: int | np.ndarray) -> np.ndarray:
     x = np.asarray(x, I64)
     s = np.asarray(s, I64)
     if s.ndim == 0 and int(s) <= 0:
-        k = int(-s)
-        if k == 0:
-            return x
-        lim = np.int64(1) << np.int64(62 - k)
-        return np.clip(x, -lim, lim - 1) << k
+        return _saturating_lshift(x, int(-s)) if int(s) < 0 else x
     pos = np.maximum(s, 0)
     half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(pos - 1, 0)), 0)
     out = (x + half) >> pos
     if np.any(s < 0):
-        k = np.maximum(-s, 0)
-        lim = np.left_shift(np.int64(1), 62 - k)
-        out = np.clip(out, -lim, lim - 1) << k
+        out = _saturating_lshift(out, np.maximum(-s, 0))
     return out
+
+
+def _saturating_lshift(x: np.ndarray, k: int | np.ndarray) -> np.ndarray:
+    """x << k (0 <= k <= 62) saturated to [-2^62, 2^62 - 1]: every |x| >= 2^(62 - k) is out of range."""
+    lim = np.left_shift(np.int64(1), 62 - np.asarray(k, I64))
+    big = np.int64(1) << np.int64(62)
+    inside = np.clip(x, -lim, lim - 1) << k
+    return np.where(x >= lim, big - 1, np.where(x < -lim, -big, inside))
 
 
 def rounded_div(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:

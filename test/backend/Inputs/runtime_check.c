@@ -7,10 +7,8 @@
  *   cc -std=c99 -I<runtime dir> runtime_check.c -o check && ./check [random cases per helper]
  *
  * The arguments stay inside each helper's contract (the bounds qcomp's generators prove):
- * - qc_requant64 / qc_requant: lo <= hi, -61 <= s <= 62 and |acc| <= 2^62 when s > 0 (where
- *   the executor's int64 `(x + 2^(s-1)) >> s` is exact). s = -62 is in the contract too but
- *   left out: the executor's rshift(x, -62) is 0 for every x > 0 (its clip to 2^(62-k) - 1 is
- *   0 for k = 62) where the C saturates to hi;
+ * - qc_requant64 / qc_requant: lo <= hi, -62 <= s <= 62 and |acc| <= 2^62 when s > 0 (where
+ *   the executor's int64 `(x + 2^(s-1)) >> s` is exact);
  * - qc_floordiv: b > 0; qc_rounded_div: den > 0 and the scaled operands fit int64;
  * - qc_rounded_div32: the generator's bound 2 |num| 2^max(-s,0) + 2 den 2^max(s,0) < 2^31.
  * With QC_ARM_DSP (Cortex-M builds) also the DSP helpers: qc_rshift (1 <= s <= 30) and the
@@ -199,7 +197,7 @@ int main(int argc, char **argv)
                                      32767, -32768, 0x3FFFFFFF, -0x40000000, INT32_MAX, INT32_MIN};
     static const int32_t ranges[][2] = {{-128, 127}, {0, 255}, {0, 6}, {INT32_MIN, INT32_MAX},
                                         {3, 100}, {-100, -3}, {5, 5}};
-    static const int shifts[] = {-61, -40, -31, -30, -8, -1, 0, 1, 2, 7, 8, 15, 30, 31, 32, 40, 61, 62};
+    static const int shifts[] = {-62, -61, -40, -31, -30, -8, -1, 0, 1, 2, 7, 8, 15, 30, 31, 32, 40, 61, 62};
     const int nr = (int)(sizeof ranges / sizeof ranges[0]), ns = (int)(sizeof shifts / sizeof shifts[0]);
     const int n64 = (int)(sizeof edge64 / sizeof edge64[0]), n32 = (int)(sizeof edge32 / sizeof edge32[0]);
     const long nrandom = argc > 1 ? atol(argv[1]) : 2000;
@@ -261,11 +259,11 @@ int main(int argc, char **argv)
         int s;
         range(&lo, &hi);
         clamp(wide(62), lo, hi);
-        s = (int)uniform(-61, 62);
+        s = (int)uniform(-62, 62);
         a = s > 0 ? magnitude(62) : wide(62); /* |acc| < 2^62 when s > 0 */
         requant64(a, s, lo, hi);
         range(&lo, &hi);
-        s = (int)(k & 1 ? uniform(-61, 62) : uniform(-3, 31));
+        s = (int)(k & 1 ? uniform(-62, 62) : uniform(-3, 31));
         requant(any32(), s, lo, hi);
         a = wide(62);
         floordiv(a, positive(62));
