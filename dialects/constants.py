@@ -1,4 +1,5 @@
-"""numpy <-> bytes-backed dense attributes, and the printing of large constants.
+"""numpy <-> bytes-backed dense attributes, the printing of large constants, and the base
+of the constant ops (`quant.constant`, `shift.constant`).
 
 Weights live in `DenseIntOrFPElementsAttr`s backed by raw little-endian bytes, so
 conversion is a zero-copy view; printing writes the hex blob straight from the bytes
@@ -32,9 +33,11 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.ir import Attribute, Operation
+from xdsl.irdl import attr_def, result_def
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 
+from qcomp.dialects.node_op import NodeOp, node_kw
 from qcomp.errors import QcompError
 
 ELIDED = "__elided__"
@@ -189,3 +192,32 @@ def parse_constant(parser: Parser, op_name: str) -> tuple[ConstantValue, Attribu
     if parser.parse_optional_punctuation("->") is not None:
         rtype = parser.parse_type()
     return value, rtype, dict(parser.parse_optional_attr_dict())
+
+
+class ConstantOpBase(NodeOp):
+    """Base of `quant.constant` and `shift.constant`: a bytes-backed `value` (see the ops for
+    what it may hold), the ONNX `node` name, one tensor result, and the syntax of
+    `print_constant` instead of the generic one."""
+
+    value = attr_def(ConstantValue)  # typed Attribute: attr_def of a union (hence the ignores below)
+    output = result_def(TensorType)
+    assembly_format = None
+
+    def __init__(self, value: ConstantValue, result_type: Attribute | None = None,
+                 node: str | None = None):
+        super().__init__(result_types=[result_type or value.type],
+                         attributes={"value": value, **node_kw(node)})
+
+    def numpy(self) -> np.ndarray:
+        """The data as a read-only numpy view (ElidedConstantError for an elided constant)."""
+        return dense_to_numpy(self.value)  # type: ignore[arg-type]
+
+    def print(self, printer: Printer) -> None:
+        print_constant(self, self.value, printer)  # type: ignore[arg-type]
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ConstantOpBase:
+        value, rtype, attrs = parse_constant(parser, cls.name)
+        op = cls(value, rtype)
+        op.attributes.update(attrs)
+        return op

@@ -118,6 +118,23 @@ def _sym(op: IRDLOperation) -> str:
     return op.sym_name.data  # type: ignore[attr-defined]
 
 
+def _print_attrs_and_pointer(printer: Printer, op: IRDLOperation) -> None:
+    """The end of the syntax of an op defining a pointer: ` {attributes} : !emitc.ptr<...>`."""
+    printer.print_op_attributes(op.attributes)
+    printer.print_string(" : ")
+    printer.print_attribute(op.results[0].type)
+
+
+def _parse_attrs_and_pointer(parser: Parser, op_name: str) -> tuple[dict[str, Attribute], PointerType]:
+    """Parse what `_print_attrs_and_pointer` prints: (attributes, pointer type)."""
+    attrs = parser.parse_optional_attr_dict()
+    parser.parse_punctuation(":")
+    t = parser.parse_type()
+    if not isinstance(t, PointerType):
+        parser.raise_error(f"{op_name}: expected an !emitc.ptr type")
+    return attrs, t
+
+
 # --------------------------------------------------------------------------- file-level ops
 
 
@@ -595,9 +612,7 @@ class BufferOp(IRDLOperation):
         printer.print_string(f" size {self.size.data}")
         if self.offset is not None:
             printer.print_string(f" offset {self.offset.data}")
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.result.type)
+        _print_attrs_and_pointer(printer, self)
 
     @classmethod
     def parse(cls, parser: Parser) -> BufferOp:
@@ -606,11 +621,7 @@ class BufferOp(IRDLOperation):
         offset = None
         if parser.parse_optional_keyword("offset") is not None:
             offset = parser.parse_integer(allow_boolean=False)
-        attrs = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        t = parser.parse_type()
-        if not isinstance(t, PointerType):
-            parser.raise_error("emitc.buffer: expected an !emitc.ptr type")
+        attrs, t = _parse_attrs_and_pointer(parser, "emitc.buffer")
         return cls(size, t, offset, attrs)
 
     @property
@@ -777,20 +788,14 @@ class StaticBufferOp(IRDLOperation):
         printer.print_string(" ")
         printer.print_symbol_name(_sym(self))
         printer.print_string(f" count {self.count.data}")
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.result.type)
+        _print_attrs_and_pointer(printer, self)
 
     @classmethod
     def parse(cls, parser: Parser) -> StaticBufferOp:
         name = parser.parse_symbol_name().data
         parser.parse_keyword("count")
         count = parser.parse_integer(allow_boolean=False)
-        attrs = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        t = parser.parse_type()
-        if not isinstance(t, PointerType):
-            parser.raise_error("emitc.static_buffer: expected an !emitc.ptr type")
+        attrs, t = _parse_attrs_and_pointer(parser, "emitc.static_buffer")
         op = cls(name, count, t)
         op.attributes.update(attrs)
         return op

@@ -1,11 +1,13 @@
-"""The base of every quant and shift op: the ONNX node name, Pure, and the generic syntax."""
+"""The base of every quant and shift op (the ONNX node name, Pure, the generic syntax), and the
+helpers both dialects' constructors and verifiers use: `shape`, `node_kw`, `broadcast_shapes`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from xdsl.dialects.builtin import StringAttr, TensorType
-from xdsl.ir import SSAValue
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation, opt_attr_def, traits_def
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -33,3 +35,23 @@ class NodeOp(IRDLOperation):
         got = tuple(res.type.get_shape())
         if tuple(want) != got:
             raise self.error(f"result shape {list(got)} does not match the inferred shape {list(want)}")
+
+
+def shape(v: SSAValue) -> tuple[int, ...]:
+    """The static shape of a tensor-typed value."""
+    t = v.type
+    assert isinstance(t, TensorType)
+    return tuple(t.get_shape())
+
+
+def node_kw(node: str | None) -> dict[str, Attribute]:
+    """The `node` attribute, when a name is given."""
+    return {"node": StringAttr(node)} if node else {}
+
+
+def broadcast_shapes(op: NodeOp, *shapes: Sequence[int]) -> tuple[int, ...]:
+    """numpy broadcasting of operand shapes, or a verifier error of `op`."""
+    try:
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+    except ValueError:
+        raise op.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from xdsl.ir import Dialect
 
+from qcomp.dialects.node_op import broadcast_shapes
 from qcomp.dialects.quant.base import (
     ConstantOp,
     FusedActivation,
     QuantOp,
-    broadcast_shapes,
     float_attr,
     float_constant,
     is_float_tensor,

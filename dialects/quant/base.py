@@ -3,8 +3,6 @@ and small helpers passes use on quant IR."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from xdsl.dialects.builtin import (
     Float32Type,
@@ -16,24 +14,13 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import (
-    IRDLOperation,
-    attr_def,
     irdl_op_definition,
     opt_attr_def,
-    result_def,
-    traits_def,
 )
-from xdsl.parser import Parser
-from xdsl.printer import Printer
-from xdsl.traits import Pure
-from xdsl.utils.exceptions import VerifyException
 
 from qcomp.dialects.constants import (
-    ConstantValue,
+    ConstantOpBase,
     dense_from_numpy,
-    dense_to_numpy,
-    parse_constant,
-    print_constant,
 )
 from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant.types import (
@@ -61,6 +48,9 @@ class FusedActivation:
     so that requantization and clamping happen in the kernel that produces the value.
     """
 
+    act_min = opt_attr_def(FloatAttr)
+    act_max = opt_attr_def(FloatAttr)
+
     @property
     def act_bounds(self) -> tuple[float, float]:
         attrs = self.attributes  # type: ignore[attr-defined]
@@ -81,22 +71,11 @@ class FusedActivation:
                 attrs.pop(key, None)
 
 
-def _node_kw(node: str | None) -> dict[str, Attribute]:
-    return {"node": StringAttr(node)} if node else {}
-
-
-def broadcast_shapes(node: QuantOp, *shapes: Sequence[int]) -> tuple[int, ...]:
-    try:
-        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
-    except ValueError:
-        raise node.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
-
-
 # --------------------------------------------------------------------------- constants
 
 
 @irdl_op_definition
-class ConstantOp(IRDLOperation):
+class ConstantOp(ConstantOpBase):
     """A constant tensor (weights, biases, shapes).
 
     `value` holds the data bytes-backed. The result type equals the value's type, except
@@ -110,43 +89,17 @@ class ConstantOp(IRDLOperation):
     """
 
     name = "quant.constant"
-    value = attr_def(ConstantValue)
-    node = opt_attr_def(StringAttr)
-    output = result_def(TensorType)
-    traits = traits_def(Pure())
-
-    def __init__(self, value: ConstantValue, result_type: Attribute | None = None,
-                 node: str | None = None):
-        attrs: dict[str, Attribute] = {"value": value, **_node_kw(node)}
-        super().__init__(result_types=[result_type or value.type], attributes=attrs)
-
-    @property
-    def node_name(self) -> str:
-        return self.node.data if self.node is not None else "<unnamed>"
-
-    def numpy(self) -> np.ndarray:
-        return dense_to_numpy(self.value)
 
     def verify_(self) -> None:
         vt, rt = self.value.type, self.output.type
         assert isinstance(rt, TensorType)
         if vt.get_shape() != rt.get_shape():
-            raise VerifyException(f"quant.constant '{self.node_name}': value shape differs from result shape")
+            raise self.error("value shape differs from result shape")
         pot = pot_of(rt)
         if pot is None and vt.element_type != rt.element_type:
-            raise VerifyException(f"quant.constant '{self.node_name}': value type {vt} differs from result type {rt}")
+            raise self.error(f"value type {vt} differs from result type {rt}")
         if pot is not None and vt.element_type.width != pot.storage.width:  # type: ignore[attr-defined]
-            raise VerifyException(f"quant.constant '{self.node_name}': value must be stored as {pot.storage}")
-
-    def print(self, printer: Printer) -> None:
-        print_constant(self, self.value, printer)
-
-    @classmethod
-    def parse(cls, parser: Parser) -> ConstantOp:
-        value, rtype, attrs = parse_constant(parser, "quant.constant")
-        op = cls(value, rtype)
-        op.attributes.update(attrs)
-        return op
+            raise self.error(f"value must be stored as {pot.storage}")
 
 
 # --------------------------------------------------------------------------- helpers for passes

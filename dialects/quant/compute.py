@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,11 +33,10 @@ from qcomp.dialects.accumulators import (
     QuantConvAccumulator,
     QuantMatMulAccumulator,
 )
+from qcomp.dialects.node_op import broadcast_shapes, node_kw
 from qcomp.dialects.quant.base import (
     FusedActivation,
     QuantOp,
-    _node_kw,
-    broadcast_shapes,
     float_attr,
     float_constant,
 )
@@ -45,14 +45,14 @@ from qcomp.dialects.quant.types import (
     shape_of,
 )
 from qcomp.dialects.traits import ElementwiseFunction, SharesInputScale
-from qcomp.dialects.window import Windowed, ints
+from qcomp.dialects.window import ConvWindow, window_attrs
 from qcomp.numerics import hard_sigmoid, hard_swish, leaky_relu, sigmoid
 
 # --------------------------------------------------------------------------- compute ops
 
 
 @irdl_op_definition
-class Conv2dOp(QuantOp, FusedActivation, Windowed):
+class Conv2dOp(QuantOp, FusedActivation, ConvWindow):
     """2-D convolution, ONNX Conv: NCHW input, OIHW weight (I = C / group), optional bias.
 
     `pads` = [top, left, bottom, right]; `strides`, `dilations` = [h, w]; `group` divides C and O.
@@ -65,35 +65,16 @@ class Conv2dOp(QuantOp, FusedActivation, Windowed):
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
-    strides = opt_attr_def(DenseArrayBase)
-    pads = opt_attr_def(DenseArrayBase)
-    dilations = opt_attr_def(DenseArrayBase)
-    group = opt_attr_def(IntegerAttr[I64])
-    act_min = opt_attr_def(FloatAttr)
-    act_max = opt_attr_def(FloatAttr)
     output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, w: SSAValue, b: SSAValue | None, result_type: Attribute, *,
-                 strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), group: int = 1,
-                 node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node)}
-        if tuple(strides) != (1, 1):
-            attrs["strides"] = ints(strides)
-        if tuple(pads) != (0, 0, 0, 0):
-            attrs["pads"] = ints(pads)
-        if tuple(dilations) != (1, 1):
-            attrs["dilations"] = ints(dilations)
-        if group != 1:
-            attrs["group"] = IntegerAttr(group, i64)
+                 strides: Sequence[int] | None = None, pads: Sequence[int] | None = None,
+                 dilations: Sequence[int] | None = None, group: int = 1, node: str | None = None):
+        attrs = {**node_kw(node), **window_attrs(strides=strides, pads=pads, dilations=dilations, group=group)}
         super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
 
     def verify_(self) -> None:
-        try:
-            out = self.convolved_shape(shape_of(self.input), shape_of(self.weight),
-                                       shape_of(self.bias) if self.bias is not None else None)
-        except ValueError as e:
-            raise self.error(str(e)) from None
-        self.expect_shape(out)
+        self.verify_convolved()
 
 
 @irdl_op_definition
@@ -113,14 +94,12 @@ class GemmOp(QuantOp, FusedActivation):
     beta = opt_attr_def(FloatAttr)
     trans_a = opt_attr_def(IntegerAttr[I64])
     trans_b = opt_attr_def(IntegerAttr[I64])
-    act_min = opt_attr_def(FloatAttr)
-    act_max = opt_attr_def(FloatAttr)
     output = result_def(TensorType)
 
     def __init__(self, a: SSAValue, b: SSAValue, c: SSAValue | None, result_type: Attribute, *,
                  alpha: float = 1.0, beta: float = 1.0, trans_a: int = 0, trans_b: int = 0,
                  node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node)}
+        attrs: dict[str, Attribute] = {**node_kw(node)}
         if alpha != 1.0:
             attrs["alpha"] = float_attr(alpha)
         if beta != 1.0:
@@ -171,12 +150,10 @@ class MatMulOp(QuantOp, FusedActivation):
     traits = traits_def(QuantMatMulAccumulator())
     a = operand_def(TensorType)
     b = operand_def(TensorType)
-    act_min = opt_attr_def(FloatAttr)
-    act_max = opt_attr_def(FloatAttr)
     output = result_def(TensorType)
 
     def __init__(self, a: SSAValue, b: SSAValue, result_type: Attribute, *, node: str | None = None):
-        super().__init__(operands=[a, b], result_types=[result_type], attributes=_node_kw(node))
+        super().__init__(operands=[a, b], result_types=[result_type], attributes=node_kw(node))
 
     def verify_(self) -> None:
         a, b = list(shape_of(self.a)), list(shape_of(self.b))
@@ -227,7 +204,7 @@ class BatchNormOp(QuantOp):
 
     def __init__(self, x: SSAValue, scale: SSAValue, bias: SSAValue, mean: SSAValue, var: SSAValue,
                  result_type: Attribute, *, epsilon: float = 1e-5, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "epsilon": float_attr(epsilon)}
+        attrs: dict[str, Attribute] = {**node_kw(node), "epsilon": float_attr(epsilon)}
         super().__init__(operands=[x, scale, bias, mean, var], result_types=[result_type], attributes=attrs)
 
     @property
@@ -271,7 +248,7 @@ class UnaryOp(QuantOp):
     def __init__(self, x: SSAValue, result_type: Attribute | None = None, *, node: str | None = None,
                  **attrs: Attribute):
         super().__init__(operands=[x], result_types=[result_type or x.type],
-                         attributes={**_node_kw(node), **attrs})
+                         attributes={**node_kw(node), **attrs})
 
     def verify_(self) -> None:
         self.expect_shape(shape_of(self.input))
@@ -399,7 +376,7 @@ class BinaryOp(QuantOp):
     output = result_def(TensorType)
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, node: str | None = None):
-        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=_node_kw(node))
+        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=node_kw(node))
 
     def verify_(self) -> None:
         self.expect_shape(broadcast_shapes(self, shape_of(self.lhs), shape_of(self.rhs)))
@@ -411,8 +388,6 @@ class AddOp(BinaryOp, FusedActivation):
 
     name = "quant.add"
     traits = traits_def(DropsNoop("DropNeutralArithmetic"), AlignedSumAccumulator())
-    act_min = opt_attr_def(FloatAttr)
-    act_max = opt_attr_def(FloatAttr)
 
 
 @irdl_op_definition

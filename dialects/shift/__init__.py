@@ -36,12 +36,12 @@ from __future__ import annotations
 
 from xdsl.ir import Dialect
 
+from qcomp.dialects.node_op import shape
 from qcomp.dialects.shift.base import (
     ConstantOp,
     ShiftOp,
     int_range,
     pot_exps,
-    shape,
     storage_type,
 )
 from qcomp.dialects.shift.compute import (

@@ -4,30 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     Signedness,
-    StringAttr,
     TensorType,
     i64,
 )
 from xdsl.ir import Attribute, SSAValue
-from xdsl.irdl import (
-    IRDLOperation,
-    attr_def,
-    irdl_op_definition,
-    opt_attr_def,
-    result_def,
-    traits_def,
-)
-from xdsl.parser import Parser
-from xdsl.printer import Printer
-from xdsl.traits import Pure
-from xdsl.utils.exceptions import VerifyException
+from xdsl.irdl import irdl_op_definition
 
-from qcomp.dialects.constants import ConstantValue, dense_to_numpy, parse_constant, print_constant
+from qcomp.dialects.constants import ConstantOpBase
 from qcomp.dialects.node_op import NodeOp
 from qcomp.dialects.quant import PotType
 from qcomp.dialects.window import int_list, ints
@@ -58,13 +45,6 @@ def pot_exps(t: Attribute) -> PotType | None:
     if isinstance(t, TensorType) and isinstance(t.element_type, PotType):
         return t.element_type
     return None
-
-
-def shape(v: SSAValue) -> tuple[int, ...]:
-    """The static shape of a tensor-typed value."""
-    t = v.type
-    assert isinstance(t, TensorType)
-    return tuple(t.get_shape())
 
 
 # --------------------------------------------------------------------------- base
@@ -127,11 +107,6 @@ class ShiftOp(NodeOp):
             raise self.error(f"clamp [{lo}, {hi}] must satisfy {qmin} <= lo <= hi <= {qmax} ({st} result)")
 
 
-def _node_kw(node: str | None) -> dict[str, Attribute]:
-    """The `node` attribute, when a name is given."""
-    return {"node": StringAttr(node)} if node else {}
-
-
 def _i64(v: int) -> IntegerAttr:
     """An `N : i64` attribute."""
     return IntegerAttr(int(v), i64)
@@ -158,7 +133,7 @@ def _check_shift_range(op: ShiftOp, name: str, values: Sequence[int]) -> None:
 
 
 @irdl_op_definition
-class ConstantOp(IRDLOperation):
+class ConstantOp(ConstantOpBase):
     """An integer constant tensor (weights, biases), bytes-backed like `quant.constant`.
 
     `value` holds the storage integers; the result is the same tensor type, or a
@@ -169,44 +144,16 @@ class ConstantOp(IRDLOperation):
     """
 
     name = "shift.constant"
-    value = attr_def(ConstantValue)
-    node = opt_attr_def(StringAttr)
-    output = result_def(TensorType)
-    traits = traits_def(Pure())
-
-    def __init__(self, value: ConstantValue, result_type: Attribute | None = None,
-                 node: str | None = None):
-        super().__init__(result_types=[result_type or value.type],
-                         attributes={"value": value, **_node_kw(node)})
-
-    @property
-    def node_name(self) -> str:
-        return self.node.data if self.node is not None else "<unnamed>"
-
-    def numpy(self) -> np.ndarray:
-        """The storage integers as a read-only numpy view."""
-        return dense_to_numpy(self.value)
 
     def verify_(self) -> None:
         vt, rt = self.value.type, self.output.type
         assert isinstance(rt, TensorType)
-        where = f"shift.constant '{self.node_name}'"
         if not isinstance(vt.element_type, IntegerType):  # type: ignore[attr-defined]
-            raise VerifyException(f"{where}: value must hold integers, got {vt}")
+            raise self.error(f"value must hold integers, got {vt}")
         if vt.get_shape() != rt.get_shape():  # type: ignore[attr-defined]
-            raise VerifyException(f"{where}: value shape differs from result shape")
+            raise self.error("value shape differs from result shape")
         st = storage_type(rt)
         if st is None:
-            raise VerifyException(f"{where}: result must be an integer or !quant.pot tensor, got {rt}")
+            raise self.error(f"result must be an integer or !quant.pot tensor, got {rt}")
         if st.width != vt.element_type.width:  # type: ignore[attr-defined]
-            raise VerifyException(f"{where}: value must be stored as {st}, got {vt}")
-
-    def print(self, printer: Printer) -> None:
-        print_constant(self, self.value, printer)
-
-    @classmethod
-    def parse(cls, parser: Parser) -> ConstantOp:
-        value, rtype, attrs = parse_constant(parser, "shift.constant")
-        op = cls(value, rtype)
-        op.attributes.update(attrs)
-        return op
+            raise self.error(f"value must be stored as {st}, got {vt}")

@@ -27,22 +27,35 @@ from xdsl.irdl import (
 
 from qcomp.dialects.accumulators import AlignedSumAccumulator, ProductAccumulator, ShiftWeightedAccumulator
 from qcomp.dialects.constants import dense_to_numpy
+from qcomp.dialects.node_op import broadcast_shapes, node_kw, shape
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
     _clamp_kw,
     _i64,
-    _node_kw,
     int_range,
-    shape,
 )
-from qcomp.dialects.window import Windowed, int_list, ints
+from qcomp.dialects.window import ConvWindow, int_list, ints, window_attrs
 
 # --------------------------------------------------------------------------- conv / fc
 
 
 class _WeightedOp(ShiftOp):
-    """Base of conv/fc (weights, optional bias): per-output-channel `shift`, `bias_shift` and `clamp`."""
+    """Base of conv/fc (input, weights [O, ...], optional bias): per-output-channel `shift`,
+    `bias_shift` and `clamp`."""
+
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    shift = attr_def(DenseArrayBase)
+    bias_shift = opt_attr_def(DenseArrayBase)
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    @staticmethod
+    def _bias_shift_kw(b: SSAValue | None, bias_shift: Sequence[int] | None) -> dict[str, Attribute]:
+        """The `bias_shift` attribute, when given for an op with a bias."""
+        return {"bias_shift": ints(bias_shift)} if b is not None and bias_shift is not None else {}
 
     def _per_channel(self, name: str, count: int) -> list[int] | None:
         """The array attribute `name` expanded to `count` values (None when absent)."""
@@ -55,8 +68,18 @@ class _WeightedOp(ShiftOp):
         _check_shift_range(self, name, vals)
         return vals * count if len(vals) == 1 else vals
 
-    def verify_requant(self, x: SSAValue, w: SSAValue, b: SSAValue | None, out_ch: int) -> None:
+    def shifts(self) -> list[int]:
+        """`shift` per output channel."""
+        return self._per_channel("shift", shape(self.weight)[0]) or []
+
+    def bias_shifts(self) -> list[int]:
+        """`bias_shift` per output channel (zeros when absent)."""
+        o = shape(self.weight)[0]
+        return self._per_channel("bias_shift", o) or [0] * o
+
+    def verify_requant(self, out_ch: int) -> None:
         """Types, and shift == e_out - (e_in + e_w[o]), bias_shift == e_b[o] - (e_in + e_w[o]) >= 0."""
+        x, w, b = self.input, self.weight, self.bias
         for v, what, max_bits in ((x, "input", 16), (w, "weight", 16), (self.results[0], "result", 32)):
             st = self.storage(v, what)
             if st.width.data > max_bits:
@@ -99,7 +122,7 @@ def _compact(vals: Sequence[int]) -> list[int]:
 
 
 @irdl_op_definition
-class Conv2dOp(_WeightedOp, Windowed):
+class Conv2dOp(_WeightedOp, ConvWindow):
     """Integer 2-D convolution with bias, requantization and fused activation (NCHW, OIHW).
 
     With `pads` = [top, left, bottom, right] (zero padding: the integer of 0.0), `strides` and
@@ -117,53 +140,19 @@ class Conv2dOp(_WeightedOp, Windowed):
 
     name = "shift.conv2d"
     traits = traits_def(ShiftWeightedAccumulator())
-    input = operand_def(TensorType)
-    weight = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    strides = opt_attr_def(DenseArrayBase)
-    pads = opt_attr_def(DenseArrayBase)
-    dilations = opt_attr_def(DenseArrayBase)
-    group = opt_attr_def(IntegerAttr[I64])
-    shift = attr_def(DenseArrayBase)
-    bias_shift = opt_attr_def(DenseArrayBase)
-    clamp = opt_attr_def(DenseArrayBase)
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, w: SSAValue, b: SSAValue | None, result_type: Attribute, *,
                  shift: Sequence[int], bias_shift: Sequence[int] | None = None,
-                 clamp: tuple[int, int] | None = None, strides=(1, 1), pads=(0, 0, 0, 0),
-                 dilations=(1, 1), group: int = 1, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": ints(shift)}
-        if b is not None and bias_shift is not None:
-            attrs["bias_shift"] = ints(bias_shift)
-        attrs.update(_clamp_kw(clamp))
-        if tuple(strides) != (1, 1):
-            attrs["strides"] = ints(strides)
-        if tuple(pads) != (0, 0, 0, 0):
-            attrs["pads"] = ints(pads)
-        if tuple(dilations) != (1, 1):
-            attrs["dilations"] = ints(dilations)
-        if group != 1:
-            attrs["group"] = _i64(group)
+                 clamp: tuple[int, int] | None = None, strides: Sequence[int] | None = None,
+                 pads: Sequence[int] | None = None, dilations: Sequence[int] | None = None,
+                 group: int = 1, node: str | None = None):
+        attrs = {**node_kw(node), "shift": ints(shift), **self._bias_shift_kw(b, bias_shift), **_clamp_kw(clamp),
+                 **window_attrs(strides=strides, pads=pads, dilations=dilations, group=group)}
         super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
 
-    def shifts(self) -> list[int]:
-        """`shift` per output channel."""
-        return self._per_channel("shift", shape(self.weight)[0]) or []
-
-    def bias_shifts(self) -> list[int]:
-        """`bias_shift` per output channel (zeros when absent)."""
-        o = shape(self.weight)[0]
-        return self._per_channel("bias_shift", o) or [0] * o
-
     def verify_(self) -> None:
-        try:
-            out = self.convolved_shape(shape(self.input), shape(self.weight),
-                                       shape(self.bias) if self.bias is not None else None)
-        except ValueError as e:
-            raise self.error(str(e)) from None
-        self.expect_shape(out)
-        self.verify_requant(self.input, self.weight, self.bias, out[1])
+        out = self.verify_convolved()
+        self.verify_requant(out[1])
 
 
 @irdl_op_definition
@@ -182,28 +171,12 @@ class FcOp(_WeightedOp):
 
     name = "shift.fc"
     traits = traits_def(ShiftWeightedAccumulator())
-    input = operand_def(TensorType)
-    weight = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    shift = attr_def(DenseArrayBase)
-    bias_shift = opt_attr_def(DenseArrayBase)
-    clamp = opt_attr_def(DenseArrayBase)
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, w: SSAValue, b: SSAValue | None, result_type: Attribute, *,
                  shift: Sequence[int], bias_shift: Sequence[int] | None = None,
                  clamp: tuple[int, int] | None = None, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": ints(shift), **_clamp_kw(clamp)}
-        if b is not None and bias_shift is not None:
-            attrs["bias_shift"] = ints(bias_shift)
+        attrs = {**node_kw(node), "shift": ints(shift), **_clamp_kw(clamp), **self._bias_shift_kw(b, bias_shift)}
         super().__init__(operands=[x, w, b], result_types=[result_type], attributes=attrs)
-
-    def shifts(self) -> list[int]:
-        return self._per_channel("shift", shape(self.weight)[0]) or []
-
-    def bias_shifts(self) -> list[int]:
-        n = shape(self.weight)[0]
-        return self._per_channel("bias_shift", n) or [0] * n
 
     def verify_(self) -> None:
         xs, ws = shape(self.input), shape(self.weight)
@@ -214,22 +187,47 @@ class FcOp(_WeightedOp):
         if self.bias is not None and shape(self.bias) != (ws[0],):
             raise self.error(f"bias shape {list(shape(self.bias))} is not [{ws[0]}]")
         self.expect_shape((*xs[:-1], ws[0]))
-        self.verify_requant(self.input, self.weight, self.bias, ws[0])
+        self.verify_requant(ws[0])
 
 
 # --------------------------------------------------------------------------- elementwise
 
 
-def _broadcast(op: ShiftOp, *shapes: Sequence[int]) -> tuple[int, ...]:
-    """numpy broadcasting of operand shapes, or a verifier error."""
-    try:
-        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
-    except ValueError:
-        raise op.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
+class _BinaryOp(ShiftOp):
+    """Base of add/mul: two integer tensors of at most 16 bits (numpy broadcasting), an
+    integer `shift` and `clamp`."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    shift = attr_def(IntegerAttr[I64])
+    clamp = opt_attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, shift: int,
+                 clamp: tuple[int, int] | None = None, node: str | None = None, **extra: Attribute):
+        attrs = {**node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp), **extra}
+        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=attrs)
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def verify_operands(self) -> None:
+        """The result shape, the operands' widths and `clamp`."""
+        self.expect_shape(broadcast_shapes(self, shape(self.lhs), shape(self.rhs)))
+        for v, what in ((self.lhs, "lhs"), (self.rhs, "rhs")):
+            if self.storage(v, what).width.data > 16:
+                raise self.error(f"{what} storage is wider than 16 bits")
+        self.verify_clamp()
+
+    def shift_exps(self) -> tuple[int | None, int | None, int | None]:
+        """Check the range of `shift`; the exponents of lhs, rhs and the result (None: plain integers)."""
+        _check_shift_range(self, "shift", [self.shift_amount])
+        return self.exp(self.lhs, "lhs"), self.exp(self.rhs, "rhs"), self.exp(self.output, "result")
 
 
 @irdl_op_definition
-class AddOp(ShiftOp):
+class AddOp(_BinaryOp):
     """Integer addition aligning two exponents, with requantization and fused activation.
 
     With `align` = [la, lb] (left shifts >= 0 that bring both inputs to a common exponent
@@ -244,41 +242,24 @@ class AddOp(ShiftOp):
 
     name = "shift.add"
     traits = traits_def(AlignedSumAccumulator())
-    lhs = operand_def(TensorType)
-    rhs = operand_def(TensorType)
     align = opt_attr_def(DenseArrayBase)
-    shift = attr_def(IntegerAttr[I64])
-    clamp = opt_attr_def(DenseArrayBase)
-    output = result_def(TensorType)
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, align: Sequence[int],
                  shift: int, clamp: tuple[int, int] | None = None, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
-        if tuple(align) != (0, 0):
-            attrs["align"] = ints(align)
-        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=attrs)
+        super().__init__(lhs, rhs, result_type, shift=shift, clamp=clamp, node=node,
+                         **({"align": ints(align)} if tuple(align) != (0, 0) else {}))
 
     @property
     def align_shifts(self) -> tuple[int, int]:
         la, lb = int_list(self.align, (0, 0))
         return la, lb
 
-    @property
-    def shift_amount(self) -> int:
-        return self.shift.value.data
-
     def verify_(self) -> None:
-        self.expect_shape(_broadcast(self, shape(self.lhs), shape(self.rhs)))
-        for v, what in ((self.lhs, "lhs"), (self.rhs, "rhs")):
-            if self.storage(v, what).width.data > 16:
-                raise self.error(f"{what} storage is wider than 16 bits")
-        self.verify_clamp()
+        self.verify_operands()
         al = int_list(self.align, (0, 0))
         if len(al) != 2 or min(al) < 0 or max(al) > 31:
             raise self.error(f"align needs 2 left shifts in [0, 31], got {al}")
-        _check_shift_range(self, "shift", [self.shift_amount])
-        ea, eb = self.exp(self.lhs, "lhs"), self.exp(self.rhs, "rhs")
-        eo = self.exp(self.output, "result")
+        ea, eb, eo = self.shift_exps()
         if ea is None or eb is None or eo is None:
             return
         la, lb = al
@@ -289,7 +270,7 @@ class AddOp(ShiftOp):
 
 
 @irdl_op_definition
-class MulOp(ShiftOp):
+class MulOp(_BinaryOp):
     """Integer elementwise product with requantization (numpy broadcasting).
 
     With `shift` s = e_out - (e_a + e_b):
@@ -300,30 +281,10 @@ class MulOp(ShiftOp):
 
     name = "shift.mul"
     traits = traits_def(ProductAccumulator())
-    lhs = operand_def(TensorType)
-    rhs = operand_def(TensorType)
-    shift = attr_def(IntegerAttr[I64])
-    clamp = opt_attr_def(DenseArrayBase)
-    output = result_def(TensorType)
-
-    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, shift: int,
-                 clamp: tuple[int, int] | None = None, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
-        super().__init__(operands=[lhs, rhs], result_types=[result_type], attributes=attrs)
-
-    @property
-    def shift_amount(self) -> int:
-        return self.shift.value.data
 
     def verify_(self) -> None:
-        self.expect_shape(_broadcast(self, shape(self.lhs), shape(self.rhs)))
-        for v, what in ((self.lhs, "lhs"), (self.rhs, "rhs")):
-            if self.storage(v, what).width.data > 16:
-                raise self.error(f"{what} storage is wider than 16 bits")
-        self.verify_clamp()
-        _check_shift_range(self, "shift", [self.shift_amount])
-        ea, eb = self.exp(self.lhs, "lhs"), self.exp(self.rhs, "rhs")
-        eo = self.exp(self.output, "result")
+        self.verify_operands()
+        ea, eb, eo = self.shift_exps()
         if ea is not None and eb is not None and eo is not None and self.shift_amount != eo - (ea + eb):
             raise self.error(f"shift {self.shift_amount} must be e_out - (e_lhs + e_rhs) = {eo - (ea + eb)}")
 
@@ -347,7 +308,7 @@ class RequantOp(ShiftOp):
 
     def __init__(self, x: SSAValue, result_type: Attribute, *, shift: int,
                  clamp: tuple[int, int] | None = None, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
+        attrs: dict[str, Attribute] = {**node_kw(node), "shift": _i64(shift), **_clamp_kw(clamp)}
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
 
     @property
@@ -378,7 +339,7 @@ class ClampOp(ShiftOp):
     output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, *, clamp: tuple[int, int], node: str | None = None):
-        super().__init__(operands=[x], result_types=[x.type], attributes={**_node_kw(node), **_clamp_kw(clamp)})
+        super().__init__(operands=[x], result_types=[x.type], attributes={**node_kw(node), **_clamp_kw(clamp)})
 
     def verify_(self) -> None:
         if self.input.type != self.output.type:
@@ -387,8 +348,29 @@ class ClampOp(ShiftOp):
         self.verify_clamp()
 
 
+class _TableOp(ShiftOp):
+    """Base of lut/softmax: a `table` indexed by the input integer, one entry per value of the
+    input storage (at most 16 bits)."""
+
+    input = operand_def(TensorType)
+    table = attr_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+
+    def table_values(self) -> np.ndarray:
+        return dense_to_numpy(self.table)
+
+    def verify_table(self, sin: IntegerType) -> None:
+        """The table's type, for the input storage `sin`."""
+        if sin.width.data > 16:
+            raise self.error(f"input storage {sin} is too wide for a table (at most 16 bits)")
+        n = 1 << sin.width.data
+        tt = self.table.type
+        if tt.get_shape() != (n,) or not isinstance(tt.element_type, IntegerType):  # type: ignore[attr-defined]
+            raise self.error(f"table must be a 1-D integer tensor of {n} entries, got {tt}")
+
+
 @irdl_op_definition
-class LutOp(ShiftOp):
+class LutOp(_TableOp):
     """Any elementwise function of a small integer, as a table: `out = table[x - qmin_in]`.
 
     `table` has 2^bits(input) entries (256 for int8, indexed by q + 128) in the result's
@@ -400,31 +382,20 @@ class LutOp(ShiftOp):
     """
 
     name = "shift.lut"
-    input = operand_def(TensorType)
-    table = attr_def(DenseIntOrFPElementsAttr)
     fn = opt_attr_def(StringAttr)
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
                  fn: str | None = None, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "table": table}
+        attrs: dict[str, Attribute] = {**node_kw(node), "table": table}
         if fn:
             attrs["fn"] = StringAttr(fn)
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
-
-    def table_values(self) -> np.ndarray:
-        return dense_to_numpy(self.table)
 
     def verify_(self) -> None:
         self.expect_shape(shape(self.input))
         sin = self.storage(self.input, "input")
         sout = self.storage(self.output, "result")
-        if sin.width.data > 16:
-            raise self.error(f"input storage {sin} is too wide for a table (at most 16 bits)")
-        tt = self.table.type
-        n = 1 << sin.width.data
-        if tt.get_shape() != (n,) or not isinstance(tt.element_type, IntegerType):  # type: ignore[attr-defined]
-            raise self.error(f"table must be a 1-D integer tensor of {n} entries, got {tt}")
+        self.verify_table(sin)
         tab = self.table_values()
         lo, hi = int_range(sout)
         if tab.size and (int(tab.min()) < lo or int(tab.max()) > hi):
@@ -432,7 +403,7 @@ class LutOp(ShiftOp):
 
 
 @irdl_op_definition
-class SoftmaxOp(ShiftOp):
+class SoftmaxOp(_TableOp):
     """Integer-only softmax along `axis`, with an exponential table and one rounding division.
 
     With m = max_axis(x), table T of 2^bits(input) non-negative int32 entries (T[0] > 0,
@@ -449,15 +420,12 @@ class SoftmaxOp(ShiftOp):
     """
 
     name = "shift.softmax"
-    input = operand_def(TensorType)
     axis = attr_def(IntegerAttr[I64])
     shift = attr_def(IntegerAttr[I64])
-    table = attr_def(DenseIntOrFPElementsAttr)
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
                  axis: int, shift: int, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "axis": _i64(axis), "shift": _i64(shift),
+        attrs: dict[str, Attribute] = {**node_kw(node), "axis": _i64(axis), "shift": _i64(shift),
                                        "table": table}
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
 
@@ -469,9 +437,6 @@ class SoftmaxOp(ShiftOp):
     def shift_amount(self) -> int:
         return self.shift.value.data
 
-    def table_values(self) -> np.ndarray:
-        return dense_to_numpy(self.table)
-
     def verify_(self) -> None:
         xs = shape(self.input)
         self.expect_shape(xs)
@@ -479,12 +444,7 @@ class SoftmaxOp(ShiftOp):
         self.storage(self.output, "result")
         if not 0 <= self.axis_index < len(xs):
             raise self.error(f"axis {self.axis_index} out of range for rank {len(xs)}")
-        if sin.width.data > 16:
-            raise self.error(f"input storage {sin} is too wide for a table (at most 16 bits)")
-        n = 1 << sin.width.data
-        tt = self.table.type
-        if tt.get_shape() != (n,) or not isinstance(tt.element_type, IntegerType):  # type: ignore[attr-defined]
-            raise self.error(f"table must be a 1-D integer tensor of {n} entries, got {tt}")
+        self.verify_table(sin)
         tab = self.table_values().astype(np.int64)
         if tab[0] <= 0 or tab.min() < 0 or np.any(np.diff(tab) > 0):
             raise self.error("table must be non-negative, non-increasing, with table[0] > 0")

@@ -4,67 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from xdsl.dialects.builtin import (
     I64,
     DenseArrayBase,
     IntegerAttr,
-    TensorType,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    attr_def,
     irdl_op_definition,
-    operand_def,
     opt_attr_def,
-    result_def,
     traits_def,
-    var_operand_def,
 )
 
 from qcomp.dialects.accumulators import WindowAccumulator
+from qcomp.dialects.movement import ConcatBase, PadBase, ReshapeBase, TransposeBase
+from qcomp.dialects.node_op import node_kw
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
     _i64,
     _int_attr,
-    _node_kw,
     int_range,
-    shape,
 )
-from qcomp.dialects.window import Windowed, int_list, ints
+from qcomp.dialects.window import GlobalPoolWindow, PoolWindow, int_list, ints
 
 # --------------------------------------------------------------------------- pooling
 
 
-class _PoolOp(ShiftOp, Windowed):
-    """Sliding window over NCHW; `pads` = [top, left, bottom, right]."""
+class _PoolOp(ShiftOp, PoolWindow):
+    """Sliding window over NCHW (see PoolWindow); `pads` = [top, left, bottom, right]."""
 
-    input = operand_def(TensorType)
-    kernel = attr_def(DenseArrayBase)
-    strides = opt_attr_def(DenseArrayBase)
-    pads = opt_attr_def(DenseArrayBase)
-    ceil_mode = opt_attr_def(IntegerAttr[I64])
-    output = result_def(TensorType)
-
-    def __init__(self, x: SSAValue, result_type: Attribute, *, kernel: Sequence[int], strides=(1, 1),
-                 pads=(0, 0, 0, 0), ceil_mode: bool = False, node: str | None = None, **extra: Attribute):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "kernel": ints(kernel), **extra}
-        if tuple(strides) != (1, 1):
-            attrs["strides"] = ints(strides)
-        if tuple(pads) != (0, 0, 0, 0):
-            attrs["pads"] = ints(pads)
-        if ceil_mode:
-            attrs["ceil_mode"] = _i64(1)
-        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
-
-    def verify_window(self) -> None:
-        xs = shape(self.input)
-        try:
-            oh, ow = self.pooled_hw(xs)
-        except ValueError as e:
-            raise self.error(str(e)) from None
-        self.expect_shape((xs[0], xs[1], oh, ow))
+    def verify_(self) -> None:
+        super().verify_()
         self.storage(self.input, "input")
         self.storage(self.output, "result")
 
@@ -82,21 +53,32 @@ class MaxPoolOp(_PoolOp):
     dilations = opt_attr_def(DenseArrayBase)
 
     def verify_(self) -> None:
-        self.verify_window()
+        super().verify_()
         if self.input.type.element_type != self.output.type.element_type:  # type: ignore[attr-defined]
             raise self.error("input and result element types differ (requantize separately)")
 
 
-def _verify_mean_shift(op: ShiftOp, shift: int) -> None:
-    """avgpool / global_avgpool: shift == e_out - e_in when both are pot-typed."""
-    _check_shift_range(op, "shift", [shift])
-    ei, eo = op.exp(op.operands[0], "input"), op.exp(op.results[0], "result")
-    if ei is not None and eo is not None and shift != eo - ei:
-        raise op.error(f"shift {shift} must be e_out - e_in = {eo - ei}")
+class _MeanOp(ShiftOp):
+    """Base of avgpool / global_avgpool: an exactly rounded mean, with the change of exponent
+    `shift` (absent: 0)."""
+
+    shift = opt_attr_def(IntegerAttr[I64])
+
+    @property
+    def shift_amount(self) -> int:
+        return _int_attr(self.shift)
+
+    def verify_mean_shift(self) -> None:
+        """shift == e_out - e_in when both are pot-typed."""
+        shift = self.shift_amount
+        _check_shift_range(self, "shift", [shift])
+        ei, eo = self.exp(self.operands[0], "input"), self.exp(self.results[0], "result")
+        if ei is not None and eo is not None and shift != eo - ei:
+            raise self.error(f"shift {shift} must be e_out - e_in = {eo - ei}")
 
 
 @irdl_op_definition
-class AvgPoolOp(_PoolOp):
+class AvgPoolOp(_MeanOp, _PoolOp):
     """Exactly rounded mean over each window, with an optional change of exponent.
 
     Per window: S = sum of its in-bounds inputs (exact), n = its count (the in-bounds taps;
@@ -113,23 +95,18 @@ class AvgPoolOp(_PoolOp):
     name = "shift.avgpool"
     traits = traits_def(WindowAccumulator())
     count_include_pad = opt_attr_def(IntegerAttr[I64])
-    shift = opt_attr_def(IntegerAttr[I64])
 
     @property
     def include_pad(self) -> bool:
         return _int_attr(self.count_include_pad) != 0
 
-    @property
-    def shift_amount(self) -> int:
-        return _int_attr(self.shift)
-
     def verify_(self) -> None:
-        self.verify_window()
-        _verify_mean_shift(self, self.shift_amount)
+        super().verify_()
+        self.verify_mean_shift()
 
 
 @irdl_op_definition
-class GlobalAvgPoolOp(ShiftOp):
+class GlobalAvgPoolOp(_MeanOp, GlobalPoolWindow):
     """Exactly rounded mean over all spatial positions (NCHW... -> NC11...), exponent change `shift`.
 
     With S the exact sum over axes 2.., n their size and s = `shift` = e_out - e_in:
@@ -141,35 +118,22 @@ class GlobalAvgPoolOp(ShiftOp):
 
     name = "shift.global_avgpool"
     traits = traits_def(WindowAccumulator())
-    input = operand_def(TensorType)
-    shift = opt_attr_def(IntegerAttr[I64])
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, result_type: Attribute, *, shift: int = 0, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node)}
-        if shift:
-            attrs["shift"] = _i64(shift)
-        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
-
-    @property
-    def shift_amount(self) -> int:
-        return _int_attr(self.shift)
+        super().__init__(x, result_type, node=node, **({"shift": _i64(shift)} if shift else {}))
 
     def verify_(self) -> None:
-        xs = shape(self.input)
-        if len(xs) < 3:
-            raise self.error("expects an input with spatial axes")
-        self.expect_shape((xs[0], xs[1]) + (1,) * (len(xs) - 2))
+        super().verify_()
         self.storage(self.input, "input")
         self.storage(self.output, "result")
-        _verify_mean_shift(self, self.shift_amount)
+        self.verify_mean_shift()
 
 
 # --------------------------------------------------------------------------- data movement
 
 
 @irdl_op_definition
-class ConcatOp(ShiftOp):
+class ConcatOp(ShiftOp, ConcatBase):
     """Concatenation along `axis` after a per-input requantization to the result's exponent.
 
     With `shifts`[i] = e_out - e_i: out = concat_axis(clamp(rshift(x_i, shifts[i]), qmin, qmax)).
@@ -178,38 +142,20 @@ class ConcatOp(ShiftOp):
     """
 
     name = "shift.concat"
-    inputs = var_operand_def(TensorType)
-    axis = attr_def(IntegerAttr[I64])
     shifts = opt_attr_def(DenseArrayBase)
-    output = result_def(TensorType)
 
     def __init__(self, inputs: Sequence[SSAValue], result_type: Attribute, *, axis: int,
                  shifts: Sequence[int] | None = None, node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "axis": _i64(axis)}
+        attrs: dict[str, Attribute] = {**node_kw(node), "axis": _i64(axis)}
         if shifts is not None and any(shifts):
             attrs["shifts"] = ints(shifts)
         super().__init__(operands=[list(inputs)], result_types=[result_type], attributes=attrs)
-
-    @property
-    def axis_index(self) -> int:
-        return self.axis.value.data
 
     def shift_list(self) -> list[int]:
         return int_list(self.shifts, [0] * len(self.inputs))
 
     def verify_(self) -> None:
-        shapes = [shape(v) for v in self.inputs]
-        if not shapes:
-            raise self.error("needs at least one input")
-        rank, ax = len(shapes[0]), self.axis_index
-        if not 0 <= ax < rank:
-            raise self.error(f"axis {ax} out of range for rank {rank}")
-        for s in shapes:
-            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != ax):
-                raise self.error(f"input shapes {[list(x) for x in shapes]} differ off axis {ax}")
-        out = list(shapes[0])
-        out[ax] = sum(s[ax] for s in shapes)
-        self.expect_shape(out)
+        shapes = self.verify_concat()
         sh = self.shift_list()
         if len(sh) != len(shapes):
             raise self.error(f"shifts needs one value per input ({len(shapes)}), got {len(sh)}")
@@ -223,15 +169,20 @@ class ConcatOp(ShiftOp):
                 raise self.error(f"shifts[{i}] = {amount} must be e_out - e_in = {eo - ei}")
 
 
-def _same_elements(op: ShiftOp, a: SSAValue, b: SSAValue) -> None:
-    """Data-movement ops copy integers: input and result element types must be equal."""
-    op.storage(a, "input")
-    if a.type.element_type != b.type.element_type:  # type: ignore[attr-defined]
-        raise op.error(f"input and result element types differ: {a.type} vs {b.type}")
+class _CopyOp(ShiftOp):
+    """Base of the data-movement ops that copy integers (reshape, transpose, pad): after the
+    shape rules of the op, input and result element types must be equal."""
+
+    def verify_(self) -> None:
+        super().verify_()
+        a, b = self.operands[0], self.results[0]
+        self.storage(a, "input")
+        if a.type.element_type != b.type.element_type:  # type: ignore[attr-defined]
+            raise self.error(f"input and result element types differ: {a.type} vs {b.type}")
 
 
 @irdl_op_definition
-class ReshapeOp(ShiftOp):
+class ReshapeOp(_CopyOp, ReshapeBase):
     """Reshape to the static result shape; the elements (row-major order) are unchanged.
 
         %y = shift.reshape %x {node = "flatten"}
@@ -239,21 +190,10 @@ class ReshapeOp(ShiftOp):
     """
 
     name = "shift.reshape"
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
-
-    def __init__(self, x: SSAValue, result_type: Attribute, *, node: str | None = None):
-        super().__init__(operands=[x], result_types=[result_type], attributes=_node_kw(node))
-
-    def verify_(self) -> None:
-        a, b = shape(self.input), shape(self.output)
-        if int(np.prod(a)) != int(np.prod(b)):
-            raise self.error(f"cannot reshape {list(a)} to {list(b)}")
-        _same_elements(self, self.input, self.output)
 
 
 @irdl_op_definition
-class TransposeOp(ShiftOp):
+class TransposeOp(_CopyOp, TransposeBase):
     """Permute axes: result axis i is input axis perm[i]; elements unchanged.
 
         %y = shift.transpose %x {node = "t", perm = array<i64: 0, 2, 1>}
@@ -261,28 +201,10 @@ class TransposeOp(ShiftOp):
     """
 
     name = "shift.transpose"
-    input = operand_def(TensorType)
-    perm = attr_def(DenseArrayBase)
-    output = result_def(TensorType)
-
-    def __init__(self, x: SSAValue, perm: Sequence[int], result_type: Attribute, *, node: str | None = None):
-        super().__init__(operands=[x], result_types=[result_type],
-                         attributes={**_node_kw(node), "perm": ints(perm)})
-
-    @property
-    def permutation(self) -> list[int]:
-        return int_list(self.perm)
-
-    def verify_(self) -> None:
-        s, p = shape(self.input), self.permutation
-        if sorted(p) != list(range(len(s))):
-            raise self.error(f"perm {p} is not a permutation of rank {len(s)}")
-        self.expect_shape([s[i] for i in p])
-        _same_elements(self, self.input, self.output)
 
 
 @irdl_op_definition
-class PadOp(ShiftOp):
+class PadOp(_CopyOp, PadBase):
     """Constant padding: `pads` = [begin_0 .. begin_r-1, end_0 .. end_r-1] (ONNX order).
 
     New positions hold `fill` (default 0, the integer of 0.0 on any pot grid); others copy
@@ -292,35 +214,18 @@ class PadOp(ShiftOp):
     """
 
     name = "shift.pad"
-    input = operand_def(TensorType)
-    pads = attr_def(DenseArrayBase)
     fill = opt_attr_def(IntegerAttr[I64])
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, pads: Sequence[int], result_type: Attribute, *, fill: int = 0,
                  node: str | None = None):
-        attrs: dict[str, Attribute] = {**_node_kw(node), "pads": ints(pads)}
-        if fill:
-            attrs["fill"] = _i64(fill)
-        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
-
-    @property
-    def pad_list(self) -> list[int]:
-        return int_list(self.pads)
+        super().__init__(x, pads, result_type, node=node, **({"fill": _i64(fill)} if fill else {}))
 
     @property
     def fill_value(self) -> int:
         return _int_attr(self.fill)
 
     def verify_(self) -> None:
-        s, p = shape(self.input), self.pad_list
-        r = len(s)
-        if len(p) != 2 * r:
-            raise self.error(f"needs {2 * r} pads for rank {r}, got {len(p)}")
-        if min(p, default=0) < 0:
-            raise self.error("negative pads (cropping) are not supported")
-        self.expect_shape([s[i] + p[i] + p[i + r] for i in range(r)])
-        _same_elements(self, self.input, self.output)
+        super().verify_()
         lo, hi = int_range(self.storage(self.output, "result"))
         if not lo <= self.fill_value <= hi:
             raise self.error(f"fill {self.fill_value} is outside the storage range [{lo}, {hi}]")
