@@ -11,8 +11,8 @@ pipeline compiles end to end (`bench/fuzz_probe.py` lists the forms it rejects, 
 left out): Conv with kernels 1..7 and 11 (also 1xk, kx1 and even sizes), strides 1/2/3/4
 (also 1x2), dilations, symmetric, asymmetric, oversized and auto_pad SAME pads, groups and
 depthwise (multiplier 1 or 2), + BatchNormalization; Relu, Clip (0..6 and others),
-LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish (opset 14) and the opset-13
-`x * HardSigmoid(x)`; residual Add and Sum of 3-4; broadcast Mul and Add ((C,1,1) SE
+LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish (opset 14), Neg and the opset-13
+`x * HardSigmoid(x)`; LRN after a conv + ReLU (sizes 1..9, odd and even); residual Add and Sum of 3-4; broadcast Mul and Add ((C,1,1) SE
 blocks, (1,H,W) spatial attention); per-channel or scalar constant Mul / Add / Sub / Div and
 BatchNormalization not after a conv; Concat of 2-4 branches
 along C (also with the graph input) and along H or W; channel shuffle
@@ -44,9 +44,9 @@ INPUT = -1
 Shape = tuple[int, ...]  # (C, H, W) for 4-D tensors, (F,) for 2-D ones (batch 1 is implicit)
 
 ACTS = ("relu", "relu", "relu", "clip6", "leaky", "sigmoid", "tanh", "hardsigmoid", "hardswish", "hswish_mul",
-        "clip")
+        "clip", "neg")
 ACT_ONNX = {"relu": "Relu", "clip6": "Clip", "clip": "Clip", "leaky": "LeakyRelu", "sigmoid": "Sigmoid",
-            "tanh": "Tanh", "hardsigmoid": "HardSigmoid", "hardswish": "HardSwish", "hswish_mul": "HardSigmoid+Mul"}
+            "tanh": "Tanh", "hardsigmoid": "HardSigmoid", "hardswish": "HardSwish", "hswish_mul": "HardSigmoid+Mul", "neg": "Neg"}
 CHANNELS = (3, 5, 7, 8, 13, 16, 16, 24, 31, 32, 32, 48, 64, 64, 96, 128, 256)
 
 
@@ -154,6 +154,10 @@ def node_shape(n: Node, ins: list[Shape]) -> Shape:
             raise InvalidGraph("per-channel affine on a 2-D tensor")
         return x
     if op == "identity":
+        return x
+    if op == "lrn":
+        if len(x) != 3:
+            raise InvalidGraph("LRN of a 2-D tensor")
         return x
     if op == "transpose":
         if len(x) != 3:
@@ -268,7 +272,7 @@ def op_names(g: Graph) -> list[str]:
                     "shuffle": "Shuffle", "maxpool": "MaxPool", "avgpool": "AvgPool", "gap": "GAP",
                     "reducemean": "ReduceMean", "pad": "Pad", "flatten": "Flatten", "gemm": "Gemm",
                     "matmul": "MatMul", "softmax": "Softmax", "affine": "ScaleShift", "transpose": "Transpose",
-                    "reshape": "Reshape", "squeeze": "Squeeze", "identity": "Identity"}[n.op]
+                    "reshape": "Reshape", "squeeze": "Squeeze", "identity": "Identity", "lrn": "LRN"}[n.op]
             if n.op == "affine":
                 name = {"mul": "ScaleMul", "add": "ShiftAdd", "both": "ScaleShift", "sub": "SubConst",
                         "rsub": "ConstSub", "div": "DivConst", "bn": "BN(alone)"}[a.get("mode", "both")]
@@ -519,6 +523,13 @@ class _Gen:
     def b_unary(self, x: int) -> int:
         return self.act(x, ("sigmoid", "tanh", "hardswish", "hswish_mul", "leaky", "hardsigmoid", "clip"))
 
+    def b_lrn(self, x: int) -> int:
+        """AlexNet / GoogLeNet: conv, ReLU, LRN (odd or even size, windows wider than C too)."""
+        y = self.conv(x, act=True)
+        return self.add("lrn", [y], size=int(self.pick([1, 2, 3, 4, 5, 5, 7, 9])),
+                        alpha=float(self.pick([1e-4, 1e-3, 0.01, 0.1])), beta=float(self.pick([0.5, 0.75, 1.0])),
+                        bias=float(self.pick([1.0, 1.0, 2.0, 0.5])))
+
     def b_dense(self, x: int) -> int:
         y = self.conv(x, k=(3, 3), s=1, pads="same", act=True, dil=1)
         return self.add("concat", [x, y] if self.rng.random() < 0.7 else [y, x])
@@ -631,7 +642,7 @@ class _Gen:
 
 BLOCKS = {"conv": 4.0, "residual": 2.0, "inception": 2.0, "dwsep": 2.0, "shuffle": 1.0, "se": 1.0, "pool": 1.5,
           "pad": 0.8, "unary": 0.8, "dense": 0.8, "softmax_side": 0.3, "spatial_attention": 0.4, "affine": 1.0,
-          "bcast_add": 0.3, "concat_spatial": 0.3, "side_output": 0.4}
+          "bcast_add": 0.3, "concat_spatial": 0.3, "side_output": 0.4, "lrn": 0.5}
 
 
 def generate(seed: int, max_macs: int = 30_000_000, max_params: int = 400_000, max_blocks: int = 6) -> Graph:
@@ -777,13 +788,16 @@ def to_onnx(g: Graph, opset: int | None = None):
                                               alpha=1 / 6, beta=0.5))
                 nodes.append(helper.make_node("Mul", [xs[0], f"hs{k}"], [y], name=f"Mul_{k}"))
             else:
-                op = {"sigmoid": "Sigmoid", "tanh": "Tanh", "hardswish": "HardSwish"}[kind]
+                op = {"sigmoid": "Sigmoid", "tanh": "Tanh", "hardswish": "HardSwish", "neg": "Neg"}[kind]
                 nodes.append(helper.make_node(op, xs, [y], name=f"{op}_{k}"))
         elif n.op == "add":
             op = "Sum" if len(xs) > 2 else "Add"
             nodes.append(helper.make_node(op, xs, [y], name=f"{op}_{k}"))
         elif n.op == "mul":
             nodes.append(helper.make_node("Mul", xs, [y], name=f"Mul_{k}"))
+        elif n.op == "lrn":
+            nodes.append(helper.make_node("LRN", xs, [y], name=f"LRN_{k}", size=a["size"], alpha=a["alpha"],
+                                          beta=a["beta"], bias=a["bias"]))
         elif n.op == "concat":
             nodes.append(helper.make_node("Concat", xs, [y], name=f"Concat_{k}", axis=a.get("axis", 1)))
         elif n.op == "affine":

@@ -355,6 +355,46 @@ class NegOp(UnaryOp):
 
 
 @irdl_op_definition
+class LrnOp(UnaryOp):
+    """ONNX LRN across channels (axis 1): y = x / (bias + alpha / size * S)^beta, S the sum of x^2
+    over the channels [c - floor((size-1)/2), c + ceil((size-1)/2)] (see `qcomp.numerics.lrn`)."""
+
+    name = "quant.lrn"
+    size = attr_def(IntegerAttr[I64])
+    alpha = attr_def(FloatAttr)
+    beta = attr_def(FloatAttr)
+    bias = attr_def(FloatAttr)
+
+    def __init__(self, x: SSAValue, result_type: Attribute | None = None, *, size: int, alpha: float,
+                 beta: float, bias: float, node: str | None = None):
+        super().__init__(x, result_type, node=node, size=IntegerAttr(size, i64), alpha=float_attr(alpha),
+                         beta=float_attr(beta), bias=float_attr(bias))
+
+    @property
+    def size_value(self) -> int:
+        return self.size.value.data
+
+    @property
+    def alpha_value(self) -> float:
+        return self.alpha.value.data
+
+    @property
+    def beta_value(self) -> float:
+        return self.beta.value.data
+
+    @property
+    def bias_value(self) -> float:
+        return self.bias.value.data
+
+    def verify_(self) -> None:
+        super().verify_()
+        if len(shape_of(self.input)) < 2:
+            raise self.error("expects an input with a channel axis")
+        if self.size_value < 1:
+            raise self.error(f"size {self.size_value} must be positive")
+
+
+@irdl_op_definition
 class SoftmaxOp(UnaryOp):
     """y = exp(x - max) / sum(exp(x - max)) along `axis` (opset >= 13 semantics: one axis)."""
 

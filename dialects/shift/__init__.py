@@ -49,6 +49,7 @@ from qcomp.dialects.shift.compute import (
     ClampOp,
     Conv2dOp,
     FcOp,
+    LrnOp,
     LutOp,
     MulOp,
     RequantOp,
@@ -67,7 +68,7 @@ from qcomp.dialects.shift.movement import (
 Shift = Dialect(
     "shift",
     [
-        ConstantOp, Conv2dOp, FcOp, AddOp, MulOp, RequantOp, ClampOp, LutOp, SoftmaxOp,
+        ConstantOp, Conv2dOp, FcOp, AddOp, MulOp, RequantOp, ClampOp, LutOp, LrnOp, SoftmaxOp,
         MaxPoolOp, AvgPoolOp, GlobalAvgPoolOp, ConcatOp, ReshapeOp, TransposeOp, PadOp,
     ],
     [],
@@ -86,6 +87,7 @@ __all__ = [
     "MulOp",
     "RequantOp",
     "ClampOp",
+    "LrnOp",
     "LutOp",
     "SoftmaxOp",
     "MaxPoolOp",

@@ -403,6 +403,68 @@ class LutOp(_TableOp):
 
 
 @irdl_op_definition
+class LrnOp(ShiftOp):
+    """Integer local response normalisation across channels (axis 1), with a multiplier table.
+
+    With Q_c the exact sum of q^2 over the channel window [c - floor((size-1)/2),
+    c + ceil((size-1)/2)] cut to the channels, k = `index_shift`, T = `table` (int16, the
+    fixed-point factor (bias + alpha/size * Q 2^(2 e_in))^-beta per bucket of 2^k values of Q)
+    and s = `shift` (F + e_out - e_in):
+        out_c = clamp(rshift(q_c * T[min(Q_c >> k, len(T) - 1)], s), qmin, qmax)
+    Q_c and q * T fit int32 (checked). See `qcomp.numerics.lrn`.
+        %y = shift.lrn %x {node = "norm1", size = 5 : i64, index_shift = 7 : i64, shift = 14 : i64,
+               table = dense<"0x..."> : tensor<641xi16>}
+            : (tensor<1x96x55x55x!quant.pot<i8, -3>>) -> tensor<1x96x55x55x!quant.pot<i8, -3>>
+    """
+
+    name = "shift.lrn"
+    input = operand_def(TensorType)
+    size = attr_def(IntegerAttr[I64])
+    index_shift = attr_def(IntegerAttr[I64])
+    shift = attr_def(IntegerAttr[I64])
+    table = attr_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
+                 size: int, index_shift: int, shift: int, node: str | None = None):
+        attrs: dict[str, Attribute] = {**node_kw(node), "size": _i64(size), "index_shift": _i64(index_shift),
+                                       "shift": _i64(shift), "table": table}
+        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
+
+    @property
+    def size_value(self) -> int:
+        return self.size.value.data
+
+    @property
+    def index_shift_value(self) -> int:
+        return self.index_shift.value.data
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def table_values(self) -> np.ndarray:
+        return dense_to_numpy(self.table)
+
+    def verify_(self) -> None:
+        xs = shape(self.input)
+        self.expect_shape(xs)
+        sin = self.storage(self.input, "input")
+        self.storage(self.output, "result")
+        if len(xs) < 2 or self.size_value < 1:
+            raise self.error("expects an input with a channel axis and a positive size")
+        tt = self.table.type
+        if len(tt.get_shape()) != 1 or tt.get_shape()[0] < 1 or tt.element_type != IntegerType(16):  # type: ignore[attr-defined]
+            raise self.error(f"table must be a non-empty 1-D tensor of i16, got {tt}")
+        if not 0 <= self.index_shift_value <= 31:
+            raise self.error(f"index_shift {self.index_shift_value} must be in [0, 31]")
+        qmax = max(-int_range(sin)[0], int_range(sin)[1])
+        if min(xs[1], self.size_value) * qmax * qmax >= 1 << 31:
+            raise self.error("the sum of squares overflows int32")
+        _check_shift_range(self, "shift", [self.shift_amount])
+
+
+@irdl_op_definition
 class SoftmaxOp(_TableOp):
     """Integer-only softmax along `axis`, with an exponential table and one rounding division.
 

@@ -27,6 +27,7 @@ from qcomp.backend.kernels.common import (
     _strides,
 )
 from qcomp.backend.layout import View
+from qcomp.numerics.lrn import lrn_window
 
 # --------------------------------------------------------------------------- unary elementwise
 
@@ -175,6 +176,45 @@ def gen_global_avgpool(name: str, x: View, y: View, shift: int) -> KernelCode:
     if count * _max_abs(x.ctype) >= 1 << 31:
         body = body.replace("int32_t acc[", "int64_t acc[")
     return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+# --------------------------------------------------------------------------- local response normalisation
+
+
+def gen_lrn(name: str, x: View, y: View, size: int, index_shift: int, table: np.ndarray, shift: int) -> KernelCode:
+    """Per position: Q_c = sum of q^2 over the channel window, y_c = clamp(rshift(q_c * T[min(Q_c >> k,
+    len - 1)], shift)) (`qcomp.numerics.lrn`)."""
+    c = x.shape[1]
+    before, after = lrn_window(size)
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    rest = [d for d in range(len(x.shape)) if d != 1]
+    names = [f"i{d}" for d in rest]
+    head, tail, names = _loops([x.shape[d] for d in rest], names)
+    lo, hi = CTYPE_RANGE[y.ctype]
+    if c * _max_abs(x.ctype) ** 2 >= 1 << 31 or int(np.max(np.abs(table))) * _max_abs(x.ctype) >= 1 << 31:
+        raise KernelError("the LRN sums need more than 32 bits")
+    body = "\n".join([
+        head,
+        f"const {x.ctype} *a = x0 + {_offset([xs[d] for d in rest], names)};",
+        f"{y.ctype} *b = y + {_offset([ys[d] for d in rest], names)};",
+        f"int32_t sq[{c}];",
+        f"for (int ci = 0; ci < {c}; ++ci) {{",
+        f"    sq[ci] = (int32_t)a[ci * {xs[1]}] * a[ci * {xs[1]}];",
+        "}",
+        f"for (int ci = 0; ci < {c}; ++ci) {{",
+        f"    const int c0 = ci < {before} ? 0 : ci - {before};",
+        f"    const int c1 = ci + {after} > {c - 1} ? {c - 1} : ci + {after};",
+        "    int32_t q = 0;",
+        "    for (int i = c0; i <= c1; ++i) {",
+        "        q += sq[i];",
+        "    }",
+        f"    q >>= {index_shift};",
+        f"    const int32_t m = {name}_t[q > {len(table) - 1} ? {len(table) - 1} : q];",
+        f"    b[ci * {ys[1]}] = ({y.ctype}){_requant_call('int32_t', f'(int32_t)a[ci * {xs[1]}] * m', str(shift), lo, hi)};",
+        "}",
+        tail,
+    ])
+    return KernelCode(_io([x], y), body, "", [GlobalData(f"{name}_t", np.asarray(table), "int16_t")], None, 0)
 
 
 # --------------------------------------------------------------------------- softmax

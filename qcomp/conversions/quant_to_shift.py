@@ -43,6 +43,7 @@ from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, element_dtype
 from qcomp.dialects.traits import ElementwiseFunction
 from qcomp.numerics import dyadic, grid_bound, round_half_up
+from qcomp.numerics.lrn import lrn_table
 
 PASS = "lower-quant-to-shift"
 ACC_BITS = 32
@@ -449,6 +450,27 @@ class LowerSoftmax(RewritePattern):
                                            node=_node(op))])
 
 
+class LowerLrn(RewritePattern):
+    """quant.lrn -> shift.lrn: the factor (bias + alpha/size * sum q^2 2^(2 e_in))^-beta tabulated
+    over the integer sum of squares (`qcomp.numerics.lrn`)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: q.LrnOp, rewriter: PatternRewriter) -> None:
+        check_quantized(op)
+        e_in, e_out = act_exp(op, op.input, "input"), act_exp(op, op.output, "result")
+        p_in = pot(op, op.input, "input")
+        if p_in.bits > 8:
+            raise fail(op, f"the LRN table needs an input of at most 8 bits, got {p_in.storage}")
+        try:
+            table, k, f = lrn_table(op.size_value, op.alpha_value, op.beta_value, op.bias_value, e_in,
+                                    max(-p_in.qmin, p_in.qmax))
+        except ValueError as e:
+            raise fail(op, str(e)) from None
+        attr = dense_from_numpy(table.astype(np.int16))
+        finish(op, rewriter, [sh.LrnOp(op.input, attr, op.output.type, size=op.size_value, index_shift=k,
+                                       shift=f + e_out - e_in, node=_node(op))])
+
+
 # --------------------------------------------------------------------------- pooling
 
 
@@ -555,7 +577,7 @@ def quant_to_shift_patterns() -> list[RewritePattern]:
     """Fresh instances of every quant -> shift pattern."""
     return [
         LowerConstant(), LowerConv2d(), LowerGemm(), LowerMatMul(), LowerAdd(), LowerMul(), LowerClamp(),
-        LowerLut(), LowerSoftmax(), LowerMaxPool(), LowerAvgPool(), LowerGlobalAvgPool(), LowerConcat(),
+        LowerLut(), LowerLrn(), LowerSoftmax(), LowerMaxPool(), LowerAvgPool(), LowerGlobalAvgPool(), LowerConcat(),
         LowerReshape(), LowerTranspose(), LowerPad(),
     ]
 

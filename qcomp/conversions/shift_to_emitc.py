@@ -36,6 +36,7 @@ from qcomp.backend.kernels_tensor import (
     gen_clamp,
     gen_concat,
     gen_global_avgpool,
+    gen_lrn,
     gen_lut,
     gen_maxpool,
     gen_pad,
@@ -495,6 +496,14 @@ def _lower_gap(lw: Lowering, op: sh.GlobalAvgPoolOp) -> None:
     lw.vals[op.output] = y
 
 
+def _lower_lrn(lw: Lowering, op: sh.LrnOp) -> None:
+    x = lw.strided(op, lw.vals[op.input])
+    y = lw.output_for(op, op.output, View(x.view.shape, x.view.split, x.view.perm, c_elt(op.output.type)))
+    code = gen_lrn("@K", x.view, y.view, op.size_value, op.index_shift_value, op.table_values(), op.shift_amount)
+    lw.kernel(op, code, [x], y)
+    lw.vals[op.output] = y
+
+
 def _lower_softmax(lw: Lowering, op: sh.SoftmaxOp) -> None:
     x = lw.strided(op, lw.vals[op.input])
     ct = c_elt(op.output.type)
@@ -549,6 +558,7 @@ LOWERINGS: dict[type[Operation], Rule] = {
     sh.RequantOp: _lower_requant,
     sh.ClampOp: _lower_clamp,
     sh.LutOp: _lower_lut,
+    sh.LrnOp: _lower_lrn,
     sh.SoftmaxOp: _lower_softmax,
     sh.MaxPoolOp: _lower_maxpool,
     sh.AvgPoolOp: _lower_avgpool,

@@ -44,6 +44,7 @@ from qcomp.executors.base import (
     transpose_kernel,
 )
 from qcomp.executors.fake_quant import dequantize, fake_quant
+from qcomp.numerics.lrn import lrn
 
 KERNELS = KernelTable()
 F32 = np.float32
@@ -144,6 +145,12 @@ def _clip(op: q.ClipOp, batched: bool):
 def _elementwise(op: Operation, batched: bool):
     """sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu, ...: the op's own `reference`."""
     return op.reference  # type: ignore[attr-defined]
+
+
+@KERNELS.register(q.LrnOp)
+def _lrn(op: q.LrnOp, batched: bool):
+    size, alpha, beta, bias = op.size_value, op.alpha_value, op.beta_value, op.bias_value
+    return lambda x: lrn(x, size, alpha, beta, bias)
 
 
 def _softmax_batchable(op: q.SoftmaxOp, dyn: Sequence[bool]) -> bool:

@@ -46,6 +46,7 @@ from qcomp.executors.base import (
     transpose_kernel,
 )
 from qcomp.numerics import exponent_array, grid_integers, int_bounds, rounded_div, rounded_scaled_div, rshift
+from qcomp.numerics.lrn import lrn_int
 from qcomp.numerics.windows import pad_hw as _pad_hw
 from qcomp.numerics.windows import window_counts
 from qcomp.numerics.windows import window_geometry as _geometry
@@ -304,6 +305,17 @@ def _lut(op: sh.LutOp, batched: bool):
 def _softmax_batchable(op: sh.SoftmaxOp, dyn: Sequence[bool]) -> bool:
     """Softmax along the sample axis cannot run on a whole batch."""
     return op.axis_index != 0 and leading_axis(op, dyn)
+
+
+@KERNELS.register(sh.LrnOp)
+def _lrn(op: sh.LrnOp, batched: bool):
+    size, k, table, s = op.size_value, op.index_shift_value, op.table_values(), op.shift_amount
+    lo, hi = _range(op.output.type)
+
+    def run(x):
+        return lrn_int(x, size, k, table, s, lo, hi).astype(storage_dtype(op.output.type))
+
+    return run
 
 
 @KERNELS.register(sh.SoftmaxOp, batch=_softmax_batchable)

@@ -572,6 +572,20 @@ def _unary(cls: type[q.UnaryOp], **defaults: float) -> Callable[..., None]:
     return convert
 
 
+def lrn(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """LocalResponseNormalization across channels (axis 1)."""
+    if "size" not in a:
+        raise ValueError("LRN needs its size attribute")
+    size = int(a["size"])
+    if size < 1:
+        raise ValueError(f"LRN size {size} must be positive")
+    if len(imp.shape(0)) < 2:
+        raise ValueError("LRN needs an input with a channel axis")
+    imp.define(0, imp.emit(q.LrnOp(imp.input(0), imp.out_type(), size=size, alpha=float(a.get("alpha", 1e-4)),
+                                   beta=float(a.get("beta", 0.75)), bias=float(a.get("bias", 1.0)),
+                                   node=imp.name)))
+
+
 def clip(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
     if imp.opset < 11:
         lo, hi = a.get("min"), a.get("max")
@@ -767,6 +781,7 @@ CONVERTERS: dict[str, Callable[[_Importer, Any, dict[str, Any]], None]] = {
     "HardSwish": _unary(q.HardSwishOp),
     "Identity": identity,
     "LeakyRelu": _unary(q.LeakyReluOp, alpha=0.01),
+    "LRN": lrn,
     "MatMul": matmul,
     "MaxPool": max_pool,
     "Mul": _binary(q.MulOp),

@@ -130,6 +130,9 @@ case("hard_swish", "HardSwish", x * 4, {}, {}, "hard_swish", "", opset=14)
 case("leaky_relu", "LeakyRelu", x, {}, dict(alpha=0.2), "leaky_relu", "alpha = 2.000000e-01 : f32")
 case("sigmoid", "Sigmoid", x * 20, {}, {}, "sigmoid", "")
 case("neg", "Neg", x, {}, {}, "neg", "")
+for size in (1, 3, 5):
+    case(f"lrn_{size}", "LRN", x * 3, {}, dict(size=size, alpha=0.4, beta=0.75, bias=1.5), "lrn",
+         f"size = {size} : i64, alpha = 4.000000e-01 : f32, beta = 7.500000e-01 : f32, bias = 1.500000e+00 : f32")
 bn = {k: RNG.standard_normal(3).astype(np.float32) for k in ("s", "b", "m")}
 bn["v"] = RNG.uniform(0.1, 2.0, 3).astype(np.float32)
 case("batch_norm", "BatchNormalization", x, bn, dict(epsilon=1e-3), "batch_norm", "epsilon = 1.000000e-03 : f32")
@@ -142,4 +145,5 @@ case("batch_norm", "BatchNormalization", x, bn, dict(epsilon=1e-3), "batch_norm"
 # CHECK: matmul_4 ok
 # CHECK: softmax_0 ok
 # CHECK: neg ok
+# CHECK: lrn_5 ok
 # CHECK: batch_norm ok

@@ -106,6 +106,25 @@ func.func @neg(%x: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, 
 
 // -----
 
+// LRN: a 4-bit input's sums of squares (at most 3 * 8^2 = 192) fit one exact table (index_shift 0,
+// 193 entries); the factor (1 + 0.5/3 * Q * 2^-2)^-0.75 starts at 1 = 2^14 * 2^-14.
+// CHECK-LABEL: func.func @lrn
+// CHECK-NEXT:    shift.lrn %x {node = "norm1", size = 3 : i64, index_shift = 0 : i64, shift = 13 : i64, table = dense<"0x0040{{[0-9A-F]+}}"> : tensor<193xi16>}
+func.func @lrn(%x: tensor<1x4x2x2x!quant.pot<i4, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -2>> {
+  %n = quant.lrn %x {node = "norm1", size = 3 : i64, alpha = 0.5 : f32, beta = 0.75 : f32, bias = 1.0 : f32} : (tensor<1x4x2x2x!quant.pot<i4, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -2>>
+  func.return %n : tensor<1x4x2x2x!quant.pot<i8, -2>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.lrn 'norm0': LRN factor {{.*}} is not finite and positive (bias -1.0, alpha {{.*}}, beta {{.*}})
+func.func @lrn_bad(%x: tensor<1x4x2x2x!quant.pot<i8, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -2>> {
+  %n = quant.lrn %x {node = "norm0", size = 3 : i64, alpha = 0.5 : f32, beta = 0.75 : f32, bias = -1.0 : f32} : (tensor<1x4x2x2x!quant.pot<i8, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -2>>
+  func.return %n : tensor<1x4x2x2x!quant.pot<i8, -2>>
+}
+
+// -----
+
 // CHECK: lower-quant-to-shift: quant.sub '/Sub': has no lowering to the shift dialect
 func.func @unsupported(%a: tensor<1x8x!quant.pot<i8, -4>>, %b: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>> {
   %s = quant.sub %a, %b {node = "/Sub"} : (tensor<1x8x!quant.pot<i8, -4>>, tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -4>>

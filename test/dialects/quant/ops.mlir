@@ -54,6 +54,15 @@ func.func @elementwise(%x: tensor<1x4xf32>, %k: tensor<4xf32>) -> tensor<1x4xf32
 
 // -----
 
+// CHECK-LABEL: func.func @lrn
+// CHECK-NEXT:    %n = quant.lrn %x {node = "norm1", size = 5 : i64, alpha = 1.000000e-04 : f32, beta = 7.500000e-01 : f32, bias = 1.000000e+00 : f32} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+func.func @lrn(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %n = quant.lrn %x {node = "norm1", size = 5 : i64, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 1.0 : f32} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  func.return %n : tensor<1x8x4x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @pool_and_move
 // CHECK-NEXT:    %m = quant.maxpool %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32>
 // CHECK-NEXT:    %a = quant.avgpool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = 1 : i64, count_include_pad = 1 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32>

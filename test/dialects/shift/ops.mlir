@@ -77,6 +77,16 @@ func.func @elementwise(%a: tensor<1x8x!quant.pot<i8, -6>>, %b: tensor<1x8x!quant
 
 // -----
 
+// LRN: the multiplier table over the bucketed sum of squares.
+// CHECK-LABEL: func.func @lrn
+// CHECK-NEXT:    %y = shift.lrn %x {node = "norm", size = 3 : i64, index_shift = 1 : i64, shift = 15 : i64, table = dense<[32767, 30000, 20000]> : tensor<3xi16>} : (tensor<1x4x2x2x!quant.pot<i4, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -3>>
+func.func @lrn(%x: tensor<1x4x2x2x!quant.pot<i4, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -3>> {
+  %y = shift.lrn %x {node = "norm", size = 3 : i64, index_shift = 1 : i64, shift = 15 : i64, table = dense<[32767, 30000, 20000]> : tensor<3xi16>} : (tensor<1x4x2x2x!quant.pot<i4, -1>>) -> tensor<1x4x2x2x!quant.pot<i8, -3>>
+  func.return %y : tensor<1x4x2x2x!quant.pot<i8, -3>>
+}
+
+// -----
+
 // Tables: a 4-bit input has a 16-entry LUT / exponential table.
 // CHECK-LABEL: func.func @tables
 // CHECK-NEXT:    %y = shift.lut %x {node = "sig", fn = "sigmoid", table = dense<[2, 3, 5, 7, 10, 15, 23, 33, 46, 61, 77, 92, 104, 113, 119, 122]> : tensor<16xi8>} : (tensor<1x8x!quant.pot<i4, -1>>) -> tensor<1x8x!quant.pot<i8, -7>>
