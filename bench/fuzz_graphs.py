@@ -12,7 +12,7 @@ left out): Conv with kernels 1..7 and 11 (also 1xk, kx1 and even sizes), strides
 (also 1x2), dilations, symmetric, asymmetric, oversized and auto_pad SAME pads, groups and
 depthwise (multiplier 1 or 2), + BatchNormalization; Relu, Clip (0..6 and others),
 LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish (opset 14), Neg and the opset-13
-`x * HardSigmoid(x)`; LRN after a conv + ReLU (sizes 1..9, odd and even); residual Add and Sum of 3-4; broadcast Mul and Add ((C,1,1) SE
+`x * HardSigmoid(x)`; LRN after a conv + ReLU (odd sizes 1..9); residual Add and Sum of 3-4; broadcast Mul and Add ((C,1,1) SE
 blocks, (1,H,W) spatial attention); per-channel or scalar constant Mul / Add / Sub / Div and
 BatchNormalization not after a conv; Concat of 2-4 branches
 along C (also with the graph input) and along H or W; channel shuffle
@@ -524,9 +524,10 @@ class _Gen:
         return self.act(x, ("sigmoid", "tanh", "hardswish", "hswish_mul", "leaky", "hardsigmoid", "clip"))
 
     def b_lrn(self, x: int) -> int:
-        """AlexNet / GoogLeNet: conv, ReLU, LRN (odd or even size, windows wider than C too)."""
+        """AlexNet / GoogLeNet: conv, ReLU, LRN (odd sizes: onnxruntime, which measures the BatchNorm
+        statistics here, rejects even ones; windows wider than C too)."""
         y = self.conv(x, act=True)
-        return self.add("lrn", [y], size=int(self.pick([1, 2, 3, 4, 5, 5, 7, 9])),
+        return self.add("lrn", [y], size=int(self.pick([1, 3, 5, 5, 7, 9])),
                         alpha=float(self.pick([1e-4, 1e-3, 0.01, 0.1])), beta=float(self.pick([0.5, 0.75, 1.0])),
                         bias=float(self.pick([1.0, 1.0, 2.0, 0.5])))
 

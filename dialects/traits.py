@@ -8,9 +8,10 @@ its definition:
   movement ops); `pot-scale` gives it the input's exponent.
 * `RangeOfInputs`: every result value is one of the inputs' values or an average of them
   (pooling, data movement); the data-free calibration takes the union of the input ranges.
-* `ElementwiseFunction`: a float function of one tensor, element by element, given by the
-  op's `reference(x)` (numpy). The float executor runs it, and `lower-quant-to-shift`
-  tabulates it into a `shift.lut` when the input has at most 8 bits.
+* `ElementwiseFunction`: a float function of one tensor, element by element: the numpy
+  function and the op attributes it takes. The float executor runs it (the op's
+  `reference(x)`), and `lower-quant-to-shift` tabulates it into a `shift.lut` when the input
+  has at most 8 bits.
 * `AccumulatorBound`: an op interface for ops that sum integers into an accumulator;
   `check-overflow` calls its `check(op, checker)` (see `passes/check_overflow.py` for the
   checker's methods: `qbound`, `const_q`, `dot`, `fits`, `window`).
@@ -21,9 +22,11 @@ its definition:
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from xdsl.ir import Operation
 from xdsl.traits import OpTrait
 from xdsl.utils.exceptions import VerifyException
@@ -41,14 +44,21 @@ class RangeOfInputs(OpTrait):
 
 @dataclass(frozen=True)
 class ElementwiseFunction(OpTrait):
-    """A float function applied element by element: the op defines `reference(x) -> y` (numpy),
-    and `fn_name` names it in `shift.lut` and in the C."""
+    """A float function applied element by element: `fn(x, *params)` with `params` the values of
+    the op's float attributes of those names (numpy; `qcomp.numerics.functions`); `fn_name`
+    names it in `shift.lut` and in the C. The op's `reference(x)` applies it."""
 
-    fn_name: str = ""
+    fn_name: str
+    fn: Callable[..., np.ndarray]
+    params: tuple[str, ...] = ()
+
+    def apply(self, op: Operation, x: np.ndarray) -> np.ndarray:
+        return self.fn(x, *(op.attributes[p].value.data for p in self.params))  # type: ignore[attr-defined]
 
     def verify(self, op: Operation) -> None:
-        if not callable(getattr(op, "reference", None)):
-            raise VerifyException(f"{op.name}: an ElementwiseFunction op must define reference(x)")
+        for p in self.params:
+            if p not in op.attributes:
+                raise VerifyException(f"{op.name}: missing the '{p}' attribute of {self.fn_name}")
 
 
 class AccumulatorBound(OpTrait):

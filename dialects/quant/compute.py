@@ -254,6 +254,17 @@ class UnaryOp(QuantOp):
         self.expect_shape(shape_of(self.input))
 
 
+class FunctionOp(UnaryOp):
+    """An elementwise float function: its `ElementwiseFunction` trait names the numpy function and
+    the float attributes it takes; the float executor runs `reference` and the lowering
+    tabulates it."""
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        fn = self.get_trait(ElementwiseFunction)
+        assert fn is not None, f"{self.name} declares no ElementwiseFunction"
+        return fn.apply(self, x)
+
+
 @irdl_op_definition
 class ReluOp(UnaryOp):
     """y = max(x, 0)."""
@@ -286,72 +297,54 @@ class ClipOp(UnaryOp):
 
 
 @irdl_op_definition
-class LeakyReluOp(UnaryOp):
+class LeakyReluOp(FunctionOp):
     """y = x if x >= 0 else alpha * x."""
 
     name = "quant.leaky_relu"
-    traits = traits_def(ElementwiseFunction("leaky_relu"))
+    traits = traits_def(ElementwiseFunction("leaky_relu", leaky_relu, ("alpha",)))
     alpha = attr_def(FloatAttr)
-
-    def reference(self, x: np.ndarray) -> np.ndarray:
-        return leaky_relu(x, self.alpha.value.data)
 
 
 @irdl_op_definition
-class SigmoidOp(UnaryOp):
+class SigmoidOp(FunctionOp):
     """y = 1 / (1 + exp(-x))."""
 
     name = "quant.sigmoid"
-    traits = traits_def(ElementwiseFunction("sigmoid"))
-
-    def reference(self, x: np.ndarray) -> np.ndarray:
-        return sigmoid(x)
+    traits = traits_def(ElementwiseFunction("sigmoid", sigmoid))
 
 
 @irdl_op_definition
-class TanhOp(UnaryOp):
+class TanhOp(FunctionOp):
     """y = tanh(x)."""
 
     name = "quant.tanh"
-    traits = traits_def(ElementwiseFunction("tanh"))
-
-    def reference(self, x: np.ndarray) -> np.ndarray:
-        return np.tanh(x)
+    traits = traits_def(ElementwiseFunction("tanh", np.tanh))
 
 
 @irdl_op_definition
-class HardSigmoidOp(UnaryOp):
+class HardSigmoidOp(FunctionOp):
     """y = max(0, min(1, alpha * x + beta)) (ONNX defaults alpha 0.2, beta 0.5)."""
 
     name = "quant.hard_sigmoid"
-    traits = traits_def(ElementwiseFunction("hard_sigmoid"))
+    traits = traits_def(ElementwiseFunction("hard_sigmoid", hard_sigmoid, ("alpha", "beta")))
     alpha = attr_def(FloatAttr)
     beta = attr_def(FloatAttr)
 
-    def reference(self, x: np.ndarray) -> np.ndarray:
-        return hard_sigmoid(x, self.alpha.value.data, self.beta.value.data)
-
 
 @irdl_op_definition
-class HardSwishOp(UnaryOp):
+class HardSwishOp(FunctionOp):
     """y = x * max(0, min(1, x / 6 + 1 / 2))."""
 
     name = "quant.hard_swish"
-    traits = traits_def(ElementwiseFunction("hard_swish"))
-
-    def reference(self, x: np.ndarray) -> np.ndarray:
-        return hard_swish(x)
+    traits = traits_def(ElementwiseFunction("hard_swish", hard_swish))
 
 
 @irdl_op_definition
-class NegOp(UnaryOp):
+class NegOp(FunctionOp):
     """y = -x (ONNX Neg). Quantized it is a table like the other functions: -qmin saturates."""
 
     name = "quant.neg"
-    traits = traits_def(ElementwiseFunction("neg"))
-
-    def reference(self, x: np.ndarray) -> np.ndarray:
-        return np.negative(x)
+    traits = traits_def(ElementwiseFunction("neg", np.negative))
 
 
 @irdl_op_definition
