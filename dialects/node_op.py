@@ -55,3 +55,9 @@ def broadcast_shapes(op: NodeOp, *shapes: Sequence[int]) -> tuple[int, ...]:
         return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
     except ValueError:
         raise op.error(f"operand shapes {[list(s) for s in shapes]} do not broadcast") from None
+
+
+def attr_value(name: str) -> property:
+    """A read-only property: the Python value (`.value.data`) of the op's integer or float
+    attribute `name`, for ops that read several scalar attributes."""
+    return property(lambda self: self.attributes[name].value.data, doc=f"the value of `{name}`")

@@ -33,7 +33,7 @@ from qcomp.dialects.accumulators import (
     QuantConvAccumulator,
     QuantMatMulAccumulator,
 )
-from qcomp.dialects.node_op import broadcast_shapes, node_kw
+from qcomp.dialects.node_op import attr_value, broadcast_shapes, node_kw
 from qcomp.dialects.quant.base import (
     FusedActivation,
     QuantOp,
@@ -363,21 +363,10 @@ class LrnOp(UnaryOp):
         super().__init__(x, result_type, node=node, size=IntegerAttr(size, i64), alpha=float_attr(alpha),
                          beta=float_attr(beta), bias=float_attr(bias))
 
-    @property
-    def size_value(self) -> int:
-        return self.size.value.data
-
-    @property
-    def alpha_value(self) -> float:
-        return self.alpha.value.data
-
-    @property
-    def beta_value(self) -> float:
-        return self.beta.value.data
-
-    @property
-    def bias_value(self) -> float:
-        return self.bias.value.data
+    size_value = attr_value("size")
+    alpha_value = attr_value("alpha")
+    beta_value = attr_value("beta")
+    bias_value = attr_value("bias")
 
     def verify_(self) -> None:
         super().verify_()

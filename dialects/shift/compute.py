@@ -27,7 +27,7 @@ from xdsl.irdl import (
 
 from qcomp.dialects.accumulators import AlignedSumAccumulator, ProductAccumulator, ShiftWeightedAccumulator
 from qcomp.dialects.constants import dense_to_numpy
-from qcomp.dialects.node_op import broadcast_shapes, node_kw, shape
+from qcomp.dialects.node_op import attr_value, broadcast_shapes, node_kw, shape
 from qcomp.dialects.shift.base import (
     ShiftOp,
     _check_shift_range,
@@ -431,17 +431,9 @@ class LrnOp(ShiftOp):
                                        "shift": _i64(shift), "table": table}
         super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
 
-    @property
-    def size_value(self) -> int:
-        return self.size.value.data
-
-    @property
-    def index_shift_value(self) -> int:
-        return self.index_shift.value.data
-
-    @property
-    def shift_amount(self) -> int:
-        return self.shift.value.data
+    size_value = attr_value("size")
+    index_shift_value = attr_value("index_shift")
+    shift_amount = attr_value("shift")
 
     def table_values(self) -> np.ndarray:
         return dense_to_numpy(self.table)
