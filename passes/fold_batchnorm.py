@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -36,6 +36,7 @@ from xdsl.pattern_rewriter import (
 from qcomp.dialects import quant
 from qcomp.dialects.ranges import carry_range
 from qcomp.registry import register_pass
+from qcomp.rewriting import erase_dead
 
 
 def _fused(producer: Operation, absorbed: Operation) -> dict[str, Attribute]:
@@ -54,15 +55,6 @@ def _fused(producer: Operation, absorbed: Operation) -> dict[str, Attribute]:
     return attrs
 
 
-def _erase_dead(rewriter: PatternRewriter, values: list[SSAValue | None]) -> None:
-    """Erase the defining ops of `values` that the rewrite left without uses."""
-    seen: set[int] = set()
-    for v in values:
-        if v is None or not isinstance(op := v.owner, Operation) or id(op) in seen:
-            continue
-        seen.add(id(op))
-        if op.parent is not None and all(not r.uses for r in op.results):
-            rewriter.erase(op)
 
 
 @dataclass
@@ -101,7 +93,7 @@ class FoldBatchNorm(RewritePattern):
         old_inputs = list(producer.operands) + list(bn.operands)
         rewriter.replace(bn, new)
         rewriter.erase(producer)
-        _erase_dead(rewriter, old_inputs[1:])
+        erase_dead(rewriter, old_inputs[1:])
 
     @staticmethod
     def _fold_conv(conv: quant.Conv2dOp, k: np.ndarray, shift: np.ndarray):

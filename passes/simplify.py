@@ -1,6 +1,6 @@
 """`simplify`: every simplification of the float graph at once, applied until nothing changes.
 
-Composes the pattern lists of `drop-noops`, `normalize-clip`, `fold-pad`,
+Composes the pattern lists of `drop-noops`, `recognize-hard-swish`, `normalize-clip`, `fold-pad`,
 `fold-batchnorm`, `fold-input-affine` and `canonicalize-affine` (in that priority order;
 the last writes what cannot fold with ops the lowering has) into one greedy
 rewrite, so each fold can enable the others: dropping `x * 1` can expose an input
@@ -25,11 +25,13 @@ from qcomp.passes import (
     fold_input_affine,
     fold_pad,
     normalize_clip,
+    recognize_hard_swish,
 )
 from qcomp.registry import register_pass
 
 PATTERNS: tuple[RewritePattern, ...] = (
     *drop_noops.PATTERNS,
+    *recognize_hard_swish.PATTERNS,
     *normalize_clip.PATTERNS,
     *fold_pad.PATTERNS,
     *fold_batchnorm.PATTERNS,
@@ -42,7 +44,7 @@ PATTERNS: tuple[RewritePattern, ...] = (
 @register_pass
 @dataclass(frozen=True)
 class SimplifyPass(ModulePass):
-    """Run drop-noops, normalize-clip, fold-pad, fold-batchnorm, fold-input-affine and canonicalize-affine to a fixpoint."""
+    """Run drop-noops, recognize-hard-swish, normalize-clip, fold-pad, fold-batchnorm, fold-input-affine and canonicalize-affine to a fixpoint."""
 
     name = "simplify"
     levels = ("quant",)  # qcomp.levels: where this pass may run

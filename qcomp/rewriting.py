@@ -4,6 +4,8 @@
     new = rebuild(conv, operands=[x, w3, b], attributes={"pads": ints([1, 1, 1, 1])})
     rewriter.replace_op(conv, new)
 
+`erase_dead` removes the producers a rewrite left without uses (the walker does not).
+
 `rebuild` makes a new op of the same class as `op` that keeps *every* attribute and
 property of it (the ONNX node name, a fused activation's `act_min`/`act_max`, `fused`,
 calibrated `range`, ...) unless overridden; an op's own constructor only sets the
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
 
 
 def rebuild(op: Operation, *, operands: Sequence[SSAValue] | None = None,
@@ -38,3 +41,15 @@ def rebuild(op: Operation, *, operands: Sequence[SSAValue] | None = None,
         properties=dict(op.properties),
         successors=list(op.successors),
     )
+
+
+def erase_dead(rewriter: PatternRewriter, values: Sequence[SSAValue | None]) -> None:
+    """Erase the defining ops of `values` that the rewrite left without uses, in order (list a
+    producer after its consumers to erase a whole dead chain)."""
+    seen: set[int] = set()
+    for v in values:
+        if v is None or not isinstance(op := v.owner, Operation) or id(op) in seen:
+            continue
+        seen.add(id(op))
+        if op.parent is not None and all(not r.uses for r in op.results):
+            rewriter.erase_op(op)
