@@ -44,18 +44,9 @@ Convolution strategy (NHWC activations, weights re-laid out at compile time):
 
 from __future__ import annotations
 
-from qcomp.backend.kernels import common, cortex_m, portable, x86
 from qcomp.backend.kernels.common import CTYPE_RANGE, ConvSpec, FcSpec, GlobalData, KernelCode, KernelError
 from qcomp.backend.kernels.portable import gen_conv2d, gen_fc
 from qcomp.backend.runtime import RUNTIME as HELPERS
 
 __all__ = ["CTYPE_RANGE", "HELPERS", "ConvSpec", "FcSpec", "GlobalData", "KernelCode", "KernelError", "gen_conv2d",
            "gen_fc"]
-
-
-def __getattr__(name: str) -> object:
-    """Any other name of the former one-module kernels.py (`_requant_call`, `DSP_GUARD`, ...): its new home's."""
-    for module in (common, portable, cortex_m, x86):
-        if name in vars(module):
-            return vars(module)[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
