@@ -12,6 +12,9 @@ for an input tensor<1xCxHxW>, (N, *shape) for an input whose leading dim is not 
 Any floating dtype is accepted (converted to float32); integer or other dtypes, wrong
 shapes, NaN/inf and missing inputs are errors that say what was expected.
 `max_samples` keeps the first samples only; `batch_size` samples run per executor call.
+The samples are streamed: `.npy` files are memory-mapped and `.npz` members read a batch
+at a time (`CalibrationData`), so memory does not grow with the sample count (shapes and
+dtypes are checked before the first run, NaN/inf batch by batch as the batches are read).
 
 The function run is `@main`, or the module's only function. Input names come from the
 function attribute `input_names` (or an `onnx.name` / `name` argument attribute, the SSA
@@ -44,9 +47,13 @@ Methods (`method`), all per tensor:
     `synthetic_method`; see `qcomp.passes.data_free`. Ops get `range_source`, the module
     a one-line `qcomp.calibration` summary.
 
-The second pass (percentile, kl, mse) re-runs the model: it needs the pass-one ranges
-to fix the histogram bins / candidate exponents, and re-running is cheaper than keeping
-every activation of every sample.
+Passes: the second pass (percentile, kl, mse) needs the pass-one ranges to fix the
+histogram bins / candidate exponents. When all samples fit in one batch (`batch_size`,
+64 by default: e.g. 32 ImageNet images) the ranges are final once that batch has run, so
+its statistics are taken from the same values at once: one run of the model. With more
+batches the second pass re-runs the model: keeping every activation of every sample would
+make memory grow with the sample count. Both give the same ranges (the executor is
+deterministic and the per-tensor sums are accumulated in the same batch order).
 
 Progress: a run that takes longer than a second prints progress lines to stderr, only
 when stderr is a terminal or QCOMP_PROGRESS=1 (stdout carries the IR and stays clean).
@@ -58,8 +65,11 @@ import math
 import os
 import sys
 import time
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from xdsl.context import Context
@@ -78,7 +88,7 @@ from xdsl.utils.exceptions import PassFailedException
 from qcomp.dialects import quant as q
 from qcomp.dialects.ranges import set_arg_ranges, set_range
 from qcomp.errors import QcompError
-from qcomp.passes.pot_scale import quantize_to, range_exponent, storage_bounds
+from qcomp.passes.pot_scale import range_exponent, storage_bounds
 from qcomp.registry import register_pass
 from qcomp.target import target_of
 
@@ -232,8 +242,71 @@ def _expected(t: TensorType) -> tuple[str | int, ...]:
     return ("N", *shape[1:]) if shape and shape[0] == 1 else ("N", *shape)
 
 
-def _load_arrays(path: str, names: list[str]) -> list[tuple[str, np.ndarray]]:
-    """(label, array) per input, in argument order."""
+class NpzArray:
+    """One array of an `.npz`, read a range of samples at a time: a zip member cannot be
+    memory-mapped, so reading moves forward through the (possibly compressed) member and
+    going back reopens it. `shape`, `dtype`, `ndim` and `x[a:b]` (a slice of samples) only."""
+
+    def __init__(self, path: Path, key: str):
+        self.path, self.key = path, key
+        self._zip: zipfile.ZipFile | None = None
+        self._fh: Any = None
+        self._pos = 0
+        self._open()
+        assert self._fh is not None
+        version = np.lib.format.read_magic(self._fh)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(self._fh)
+        if fortran or dtype.hasobject or not shape:
+            raise ValueError("not a C-ordered numeric array with a sample axis")
+        self.shape: tuple[int, ...] = tuple(int(d) for d in shape)
+        self.dtype: np.dtype = np.dtype(dtype)
+        self.ndim: int = len(self.shape)
+        self._data: int = self._fh.tell()  # where the elements start in the member
+        self._row: int = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
+
+    def _open(self) -> None:
+        self.close()
+        self._zip = zipfile.ZipFile(self.path)
+        self._fh = self._zip.open(f"{self.key}.npy")
+        self._pos = 0
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        if self._zip is not None:
+            self._zip.close()
+        self._zip = self._fh = None
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        a, b, _ = rows.indices(self.shape[0])
+        b = max(a, b)
+        if self._fh is None or a < self._pos:
+            self._open()
+            assert self._fh is not None
+            self._fh.read(self._data)
+        if a > self._pos:
+            self._fh.read((a - self._pos) * self._row)
+        want = (b - a) * self._row
+        buf = self._fh.read(want)
+        if len(buf) != want:
+            raise ValueError(f"'{self.key}' in '{self.path}' is truncated")
+        self._pos = b
+        return np.frombuffer(buf, self.dtype).reshape((b - a, *self.shape[1:]))
+
+
+def _npz_member(path: Path, key: str) -> Any:
+    """A streamed member of an .npz (NpzArray), or the loaded array when it cannot be streamed."""
+    try:
+        return NpzArray(path, key)
+    except ValueError:  # Fortran order, object arrays, an npy format version it does not know
+        with np.load(path, allow_pickle=False) as z:
+            return z[key]
+
+
+def _load_arrays(path: str, names: list[str]) -> list[tuple[str, Any]]:
+    """(label, array) per input, in argument order: `.npy` files memory-mapped, `.npz` members
+    streamed (NpzArray), so that no more than a batch of samples is ever in memory."""
     p = Path(path)
     if not p.exists():
         raise PassFailedException(f"calibrate: calibration data '{path}' not found")
@@ -246,20 +319,20 @@ def _load_arrays(path: str, names: list[str]) -> list[tuple[str, np.ndarray]]:
                     raise PassFailedException(
                         f"calibrate: calibration directory '{path}' has no '{n}.npy' for input '{n}' "
                         f"(expected files: {', '.join(x + '.npy' for x in names)})")
-                out.append((f"{path}/{n}.npy", np.load(fp, allow_pickle=False)))
+                out.append((f"{path}/{n}.npy", np.load(fp, mmap_mode="r", allow_pickle=False)))
             return out
         if p.suffix == ".npz":
             with np.load(p, allow_pickle=False) as z:
                 keys = list(z.keys())
-                if len(names) == 1 and len(keys) == 1:
-                    return [(f"{path}['{keys[0]}']", z[keys[0]])]
-                missing = [n for n in names if n not in keys]
-                if missing:
-                    raise PassFailedException(
-                        f"calibrate: calibration data '{path}' has arrays {keys} but the model's inputs "
-                        f"are {names} (missing {missing})")
-                return [(f"{path}['{n}']", z[n]) for n in names]
-        arr = np.load(p, allow_pickle=False)
+            if len(names) == 1 and len(keys) == 1:
+                return [(f"{path}['{keys[0]}']", _npz_member(p, keys[0]))]
+            missing = [n for n in names if n not in keys]
+            if missing:
+                raise PassFailedException(
+                    f"calibrate: calibration data '{path}' has arrays {keys} but the model's inputs "
+                    f"are {names} (missing {missing})")
+            return [(f"{path}['{n}']", _npz_member(p, n)) for n in names]
+        arr = np.load(p, mmap_mode="r", allow_pickle=False)
     except PassFailedException:
         raise
     except Exception as e:  # noqa: BLE001 - numpy raises many kinds for bad files
@@ -273,11 +346,41 @@ def _load_arrays(path: str, names: list[str]) -> list[tuple[str, np.ndarray]]:
     return [(path, arr)]
 
 
-def load_calibration_data(path: str, f: func.FuncOp, max_samples: int | None) -> list[np.ndarray]:
-    """The calibration samples, one float32 array per argument of `f`, checked against its signature."""
+@dataclass
+class CalibrationData:
+    """The calibration samples, read a batch at a time: one source per function argument
+    (an array, a read-only memory map of an .npy, or an NpzArray), `count` samples each."""
+
+    sources: list[Any]
+    labels: list[str]
+    count: int
+
+    @classmethod
+    def of_arrays(cls, arrays: Sequence[np.ndarray]) -> CalibrationData:
+        return cls(list(arrays), [f"input {i}" for i in range(len(arrays))], int(arrays[0].shape[0]))
+
+    def batch(self, start: int, stop: int) -> list[np.ndarray]:
+        """Samples [start, stop) of every input as contiguous float32 (NaN/inf: an error)."""
+        out = []
+        for src, label in zip(self.sources, self.labels):
+            x = np.ascontiguousarray(src[start:stop], dtype=np.float32)
+            if not np.all(np.isfinite(x)):
+                raise PassFailedException(f"calibrate: calibration data '{label}' contains NaN or inf")
+            out.append(x)
+        return out
+
+    def close(self) -> None:
+        for src in self.sources:
+            if isinstance(src, NpzArray):
+                src.close()
+
+
+def load_calibration_data(path: str, f: func.FuncOp, max_samples: int | None) -> CalibrationData:
+    """The calibration samples for the arguments of `f`, checked against its signature (shapes,
+    dtypes, counts); the values themselves (NaN, inf) are checked batch by batch as they are read."""
     names = _input_names(f)
     arrays = _load_arrays(path, names)
-    out, count = [], None
+    count = None
     for (label, arr), name, arg in zip(arrays, names, f.args):
         t = arg.type
         if not isinstance(t, TensorType):
@@ -290,19 +393,15 @@ def load_calibration_data(path: str, f: func.FuncOp, max_samples: int | None) ->
         if arr.ndim != len(want) or tuple(arr.shape[1:]) != tuple(want[1:]):
             raise PassFailedException(
                 f"calibrate: calibration data '{label}' has shape {_shape_text(arr.shape)} but {need}")
-        if max_samples is not None:
-            arr = arr[:max_samples]
-        if arr.shape[0] == 0:
+        n = arr.shape[0] if max_samples is None else min(arr.shape[0], max_samples)
+        if n == 0:
             raise PassFailedException(f"calibrate: calibration data '{label}' has no samples")
-        if count is not None and arr.shape[0] != count:
+        if count is not None and n != count:
             raise PassFailedException(
-                f"calibrate: calibration data '{label}' has {arr.shape[0]} samples, the first input {count}")
-        count = arr.shape[0]
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
-        if not np.all(np.isfinite(arr)):
-            raise PassFailedException(f"calibrate: calibration data '{label}' contains NaN or inf")
-        out.append(arr)
-    return out
+                f"calibrate: calibration data '{label}' has {n} samples, the first input {count}")
+        count = n
+    assert count is not None
+    return CalibrationData([a for _, a in arrays], [label for label, _ in arrays], count)
 
 
 # --------------------------------------------------------------------------- progress
@@ -422,12 +521,12 @@ class CalibratePass(ModulePass):
                 free_inputs = df.input_ranges(f, self.input_range)
             except ValueError as e:
                 raise PassFailedException(f"calibrate: {e}") from None
-            inputs = df.synthetic_inputs(f, free_inputs, self.samples, self.seed)
+            data = CalibrationData.of_arrays(df.synthetic_inputs(f, free_inputs, self.samples, self.seed))
         elif not self.data:
             raise PassFailedException("calibrate: the `data` option (calibration .npy/.npz) is required, "
                                       "or method=\"data-free\" to estimate ranges without samples")
         else:
-            inputs = load_calibration_data(self.data, f, self.max_samples)
+            data = load_calibration_data(self.data, f, self.max_samples)
         from qcomp.executors.quant import QuantExecutor  # lazy: keeps qcomp-opt start-up fast
 
         try:
@@ -437,23 +536,11 @@ class CalibratePass(ModulePass):
         ops = [o for o in f.body.walk() if _calibrated(o)]
         arg_stats = [Stats() for _ in f.args]
         op_stats: dict[Operation, Stats] = {o: Stats() for o in ops}
-        two_pass = self.stat_method != "minmax"
-        progress = Progress(inputs[0].shape[0], 2 if two_pass else 1)
-
-        def each(o: Operation | None, results: list[np.ndarray], fn) -> None:
-            if o is None:
-                for st, v in zip(arg_stats, results):
-                    fn(st, v)
-            elif o in op_stats and results and _is_float(results[0]):
-                fn(op_stats[o], results[0])
-
         bits = target_of(op).activation_bits
-        self._run(ex, inputs, progress, 1, lambda o, r: each(o, r, Stats.update_minmax))
-        if two_pass:
-            for st in [*arg_stats, *op_stats.values()]:
-                self._prepare(st, bits)
-            self._run(ex, inputs, progress, 2, lambda o, r: each(o, r, lambda st, v: self._accumulate(st, v, bits)))
-        progress.close()
+        try:
+            self._collect(ex, data, arg_stats, op_stats, bits)
+        finally:
+            data.close()
 
         ranges = []
         for i, st in enumerate(arg_stats):
@@ -483,15 +570,55 @@ class CalibratePass(ModulePass):
 
     # ---- passes over the data
 
-    def _run(self, ex, inputs: list[np.ndarray], progress: Progress, pass_no: int, observer) -> None:
-        n = inputs[0].shape[0]
+    def _collect(self, ex, data: CalibrationData, arg_stats: list[Stats], op_stats: dict[Operation, Stats],
+                 bits: int) -> None:
+        """Run the model on every batch and fill the statistics (see the module docstring, "Passes")."""
+        two_pass = self.stat_method != "minmax"
+        # One batch: the ranges are final once it has run, so pass two's sums are taken at once,
+        # from the same values a second run would give (with more batches, keeping pass one's
+        # values would make memory grow with the sample count: pass two runs the model again).
+        fused = two_pass and data.count <= self.batch_size
+        progress = Progress(data.count, 2 if two_pass and not fused else 1)
+
+        def each(o: Operation | None, results: list[np.ndarray], fn) -> None:
+            if o is None:
+                for st, v in zip(arg_stats, results):
+                    fn(st, v)
+            elif o in op_stats and results and _is_float(results[0]):
+                fn(op_stats[o], results[0])
+
+        def first(st: Stats, v: np.ndarray) -> None:
+            st.update_minmax(v)
+            if fused:
+                self._prepare(st, bits)
+                self._accumulate(st, v, bits)
+
+        self._run(ex, data, progress, 1, lambda o, r: each(o, r, first))
+        if two_pass and not fused:
+            for st in [*arg_stats, *op_stats.values()]:
+                self._prepare(st, bits)
+            self._run(ex, data, progress, 2, lambda o, r: each(o, r, lambda st, v: self._accumulate(st, v, bits)))
+        progress.close()
+
+    def _run(self, ex, data: CalibrationData, progress: Progress, pass_no: int, observer) -> None:
+        """One pass: the batches read from `data` one at a time, each run through `ex`."""
+        n = data.count
         for start in range(0, n, self.batch_size):
-            batch = [x[start : start + self.batch_size] for x in inputs]
+            stop = min(start + self.batch_size, n)
+            batch = data.batch(start, stop)
             try:
                 ex.run(batch, batched=True, observer=observer)
             except QcompError as e:
                 raise PassFailedException(f"calibrate: {e}") from None
-            progress.update(pass_no, min(start + self.batch_size, n))
+            del batch
+            progress.update(pass_no, stop)
+
+    @staticmethod
+    def _mse_values(x: np.ndarray) -> np.ndarray:
+        """The values of one batch of a tensor that enter the mse sums (an evenly strided sample
+        of a tensor of more than MSE_SAMPLE values), flat, in x's dtype."""
+        v = np.asarray(x).reshape(-1)
+        return v[:: -(-v.size // MSE_SAMPLE)] if v.size > MSE_SAMPLE else v
 
     def _prepare(self, st: Stats, bits: int) -> None:
         if st.lo > st.hi:
@@ -511,11 +638,21 @@ class CalibratePass(ModulePass):
         elif self.stat_method == "kl" and st.hist is not None:
             st.hist += _bin_counts(np.abs(x), 0.0, st.amax)
         elif self.stat_method == "mse" and st.errs is not None:
-            v = np.asarray(x, np.float64).reshape(-1)
-            if v.size > MSE_SAMPLE:  # large tensors: an evenly strided sample estimates the sums
-                v = v[:: -(-v.size // MSE_SAMPLE)]
+            # float64 after striding (the same values as striding the float64 copy, for a
+            # fraction of the memory); the candidates' errors as before, one exact dot each
+            v = np.asarray(self._mse_values(x), np.float64)
+            qmin, qmax = storage_bounds(bits)
+            t, d = np.empty_like(v), np.empty_like(v)
             for k, e in enumerate(st.exps):
-                d = np.ldexp(quantize_to(v, e, bits), e) - v
+                # quantize_to: q = clip(round_half_up(v * 2^-e)), then d = q * 2^e - v, in place:
+                # the factors are powers of two (exact products), so the values are the same
+                np.multiply(v, 2.0 ** -e, out=t)
+                np.floor(t, out=d)
+                t -= d
+                d += t >= 0.5
+                np.clip(d, qmin, qmax, out=d)
+                d *= 2.0 ** e
+                d -= v
                 st.errs[k] += float(np.dot(d, d))
 
     def _finish(self, st: Stats, bits: int) -> tuple[float, float]:

@@ -179,11 +179,117 @@ def _hexfloat(exp: int) -> str:
 
 
 def _c_array(values: np.ndarray, per_line: int = 20) -> str:
-    flat = np.asarray(values).reshape(-1).tolist()
-    lines = []
-    for i in range(0, len(flat), per_line):
-        lines.append("    " + ", ".join(str(v) for v in flat[i : i + per_line]) + ",")
-    return "\n".join(lines)
+    """The brace-initialiser body of a small array: decimal integers, `per_line` a line."""
+    flat = [str(v) for v in np.asarray(values).reshape(-1).tolist()]
+    return "\n".join("    " + ", ".join(flat[i : i + per_line]) + "," for i in range(0, len(flat), per_line))
+
+
+# --------------------------------------------------------------------------- constant arrays
+# docs/c-backend.md, "Constants". An integer array of at least BYTES_MIN bytes is written as
+# its bytes in string literals of `\xHH` escapes: `ROW` bytes per literal (C99's translation
+# limit is 4095 characters per string literal, 5.2.4.1; -pedantic's -Woverlength-strings),
+# `LINE` bytes per source line, rows held by an array of `struct qc_row`, the last partial
+# row by a char array of its exact size, all inside a union with the typed array `v`, which
+# the kernels read through `#define name (name_u.v)`: the same array type, alignment and
+# elements as a braced `static const T name[N]`, for a fraction of the compile time.
+BYTES_MIN = 256
+ROW = 4080  # <= 4095, a multiple of 16: no ABI pads a struct of it
+LINE = 120  # bytes per source line: 483 characters (a source line may have 4095)
+_ESC = np.frombuffer("".join(f"\\x{i:02x}" for i in range(256)).encode("ascii"), np.uint32)
+# 16/32-bit constants are stored little-endian: as bytes only inside the variants that exist
+# on little-endian targets alone (AVX2; QC_ARM_DSP requires !__ARM_BIG_ENDIAN), else braced.
+_LITTLE_ENDIAN_GUARDS = ("defined(__AVX2__)", "defined(QC_ARM_DSP)")
+
+CONST_HELPER = r"""/* Constant tensors of 256 bytes or more are stored as their bytes (16/32-bit ones
+   little-endian, only in the AVX2 / Arm DSP variants) in string literals of at most 4080
+   characters (C99 5.2.4.1 guarantees 4095), one `struct qc_row` each, read through a union
+   member of the tensor's element type. Each literal fills its array exactly, without the
+   terminating null: valid C99 (6.7.8p14), marked `nonstring` where the compiler knows the
+   attribute (newer compilers warn about such initialisers otherwise, gcc 15 in -Wextra). */
+#if defined(__has_attribute)
+#if __has_attribute(nonstring)
+#define QC_NONSTRING __attribute__((nonstring))
+#endif
+#endif
+#if !defined(QC_NONSTRING)
+#define QC_NONSTRING
+#endif
+struct qc_row {
+    unsigned char b[4080] QC_NONSTRING;
+};
+typedef char qc_row_unpadded[sizeof(struct qc_row) == 4080 ? 1 : -1];
+"""
+
+
+def _as_bytes(g: ec.GlobalOp) -> np.ndarray | None:
+    """The little-endian bytes of `g` when it is emitted as a byte string, else None."""
+    data = g.numpy()
+    if data.dtype.kind not in "iu" or data.nbytes < BYTES_MIN:
+        return None
+    if data.dtype.itemsize > 1:
+        guard = g.guard.data if g.guard is not None else ""
+        terms = [t.strip() for t in guard.split("&&")]
+        if "||" in guard or not any(t in _LITTLE_ENDIAN_GUARDS for t in terms):
+            return None
+        data = data.astype(data.dtype.newbyteorder("<"), copy=False)
+    return np.ascontiguousarray(data).view(np.uint8).reshape(-1)
+
+
+def _string_lines(raw: np.ndarray, line: int, out: np.ndarray | None = None) -> np.ndarray:
+    """`raw` (a multiple of `line` bytes) as source lines: a quote, 4-character hex escapes, a
+    quote, a newline; uint8 (lines, 4 line + 3), or written into `out` (..., 4 line + 3), a
+    view whose leading axes hold the lines."""
+    if out is None:
+        out = np.empty((raw.size // line, 4 * line + 3), np.uint8)
+    out[..., 0] = out[..., -2] = ord('"')
+    out[..., -1] = ord("\n")
+    rows = raw.reshape(*out.shape[:-1], line)
+    per = int(np.prod(out.shape[1:-1], dtype=np.int64)) * 4 * line  # characters per step of axis 0
+    step = max(1, (16 << 20) // per)  # bounded temporaries for the largest arrays
+    for i in range(0, rows.shape[0], step):
+        out[i : i + step, ..., 1:-2] = _ESC[rows[i : i + step]].view(np.uint8).reshape(
+            *rows[i : i + step].shape[:-1], 4 * line)
+    return out
+
+
+def _literals(raw: np.ndarray) -> str:
+    """The text of a string literal of all of `raw` (at most one row), `LINE` bytes a line."""
+    full = raw.size // LINE * LINE
+    parts = [_string_lines(raw[:full], LINE)] if full else []
+    if raw.size > full:
+        parts.append(_string_lines(raw[full:], raw.size - full))
+    return "".join(str(p.data, "ascii") for p in parts)
+
+
+def _rows(raw: np.ndarray) -> str:
+    """`{"..."},` per ROW bytes of `raw` (a multiple of ROW): each row's lines written in place
+    into one text array, its last newline replaced by the closing brace."""
+    k, width = raw.size // ROW, (ROW // LINE) * (4 * LINE + 3)
+    text = np.empty((k, width + 3), np.uint8)
+    text[:, 0] = ord("{")
+    lines = text[:, 1 : 1 + width].reshape(k, ROW // LINE, 4 * LINE + 3)  # a view: no copy
+    assert np.may_share_memory(lines, text)
+    _string_lines(raw, LINE, lines)
+    text[:, width:] = np.frombuffer(b"},\n", np.uint8)
+    return str(text.data, "ascii")
+
+
+def _byte_global(g: ec.GlobalOp, ct: str, raw: np.ndarray, node: str) -> str:
+    """`g` as a union of its bytes (rows of string literals) and its typed elements."""
+    name = g.sym_name.data
+    k, t = divmod(raw.size, ROW)
+    members = ([f"struct qc_row r[{k}];"] if k else []) + ([f"unsigned char t[{t}] QC_NONSTRING;"] if t else [])
+    init = ["{{"]
+    if k:
+        init += ["{\n", _rows(raw[: k * ROW]), "}"]
+    if t:
+        init += [",\n" if k else "\n", _literals(raw[k * ROW :])]
+    init.append("}}")
+    return "".join([
+        f"static const union {{{node}\n    struct {{\n        {' '.join(members)}\n    }} s;\n"
+        f"    {ct} v[{g.count}];\n}} {name}_u = ", *init,
+        f";\n#define {name} ({name}_u.v)\n"
+        f"typedef char {name}_unpadded[sizeof({name}_u) == {raw.size} ? 1 : -1];"])
 
 
 class CPrinter:
@@ -194,13 +300,19 @@ class CPrinter:
         self.header_name = header_name
         self.names: dict[SSAValue, str] = {}
         self.arena = next((o for o in module.ops if isinstance(o, ec.ArenaOp)), None)
+        self.uses_bytes = False  # some constant is printed as a byte string (needs CONST_HELPER)
 
     # ---- pieces
 
     def global_(self, g: ec.GlobalOp) -> str:
         ct = ec.c_type(g.type.get_element_type())
         node = f" /* {g.node.data} */" if g.node is not None else ""
-        text = f"static const {ct} {g.sym_name.data}[{g.count}] = {{{node}\n{_c_array(g.numpy())}\n}};"
+        raw = _as_bytes(g)
+        if raw is not None:
+            self.uses_bytes = True
+            text = _byte_global(g, ct, raw, node)
+        else:
+            text = f"static const {ct} {g.sym_name.data}[{g.count}] = {{{node}\n{_c_array(g.numpy())}\n}};"
         if g.guard is not None:
             text = f"#if {g.guard.data}\n{text}\n#endif"
         return text
@@ -309,6 +421,7 @@ class CPrinter:
 
     def print(self) -> tuple[str, str]:
         includes, defines, verbatim, statics, top, funcs, protos = [], [], [], [], [], [], []
+        arrays: list[str] = []
         uses_quant = any(isinstance(o, ec.QuantizeInputOp) for o in self.module.walk())
         uses_dump = any(isinstance(o, ec.DumpOp | ec.DumpManifestOp) for o in self.module.walk())
         for op in self.module.ops:
@@ -321,7 +434,10 @@ class CPrinter:
             elif isinstance(op, ec.VerbatimOp):
                 verbatim.append(op.value.data.rstrip())
             elif isinstance(op, ec.GlobalOp):
-                top.append(self.global_(op))
+                # the text waits outside the skeleton (a placeholder without newlines stands in):
+                # the blank-line clean-up below need not copy the constants' megabytes
+                top.append(f"\0{len(arrays)}\0")
+                arrays.append(self.global_(op))
             elif isinstance(op, ec.KernelOp):
                 top.append(self.kernel(op))
             elif isinstance(op, ec.ArenaOp) and not any(isinstance(o, ec.BufferOp) for o in self.module.walk()):
@@ -356,12 +472,19 @@ class CPrinter:
         c_parts = [BANNER + memo, "\n".join([f'#include "{self.header_name}"', *includes])]
         c_parts += verbatim
         c_parts.append(OPAQUE_HELPER)
+        if self.uses_bytes:
+            c_parts.append(CONST_HELPER)
         if uses_quant:
             c_parts.append(QUANT_HELPER)
         if uses_dump:
             c_parts.append(DUMP_HELPER)
         c_parts += statics + [""] + top + funcs
-        c_text = "\n\n".join(p for p in c_parts if p is not None).replace("\n\n\n", "\n\n") + "\n"
+        skeleton = "\n\n".join(p for p in c_parts if p is not None).replace("\n\n\n", "\n\n") + "\n"
+        pieces = skeleton.split("\0")  # text, index, text, index, ..., text
+        for i in range(1, len(pieces), 2):
+            pieces[i] = arrays[int(pieces[i])]
+        del arrays
+        c_text = "".join(pieces)
         guard = "QCOMP_" + re.sub(r"\W", "_", self.header_name).upper()
         h_parts = [BANNER + memo, f"#ifndef {guard}", f"#define {guard}", "", "#include <stdint.h>", "",
                    "#ifdef __cplusplus", 'extern "C" {', "#endif", "", *defines, "",

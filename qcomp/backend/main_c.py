@@ -23,17 +23,17 @@ def _load_sample(sample, size: int) -> tuple[np.ndarray, str]:
             files = sorted(path.glob("*.npy"))
             if not files:
                 raise InputDataError(f"no .npy file in '{path}'")
-            sample = np.load(files[0])
+            sample = np.load(files[0], mmap_mode="r")
         else:
-            sample = np.load(path)
+            sample = np.load(path, mmap_mode="r")  # only the first sample is read
         src = f"the first sample of {path.name}"
     if isinstance(sample, Mapping) or hasattr(sample, "files"):
         keys = list(sample.keys()) if isinstance(sample, Mapping) else list(sample.files)
         sample = sample[keys[0]]
-    arr = np.asarray(sample, np.float32).reshape(-1)
-    if arr.size < size or arr.size % size:
-        raise InputDataError(f"the sample for main.c has {arr.size} values, input 0 needs {size}")
-    return arr[:size], src
+    flat = np.asarray(sample).reshape(-1)  # a view of a memory map: nothing read yet
+    if flat.size < size or flat.size % size:
+        raise InputDataError(f"the sample for main.c has {flat.size} values, input 0 needs {size}")
+    return np.asarray(flat[:size], np.float32), src
 
 
 def main_c(module: ModuleOp, header: str, prefix: str, lowered_prefix: str, sample=None) -> str:
