@@ -11,14 +11,24 @@ pipeline compiles end to end (`bench/fuzz_probe.py` lists the forms it rejects, 
 left out): Conv with kernels 1..7 and 11 (also 1xk, kx1 and even sizes), strides 1/2/3/4
 (also 1x2), dilations, symmetric, asymmetric, oversized and auto_pad SAME pads, groups and
 depthwise (multiplier 1 or 2), + BatchNormalization; Relu, Clip (0..6 and others),
-LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish (opset 14), Neg and the opset-13
+LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish (opset 14), Neg, Elu, Selu, Celu, Softplus,
+Softsign, ThresholdedRelu, Abs and the opset-13
 `x * HardSigmoid(x)`; LRN after a conv + ReLU (odd sizes 1..9); residual Add and Sum of 3-4; broadcast Mul and Add ((C,1,1) SE
 blocks, (1,H,W) spatial attention); per-channel or scalar constant Mul / Add / Sub / Div and
 BatchNormalization not after a conv; Concat of 2-4 branches
 along C (also with the graph input) and along H or W; channel shuffle
 (Reshape-Transpose-Reshape); Max/AveragePool (ceil mode, count_include_pad, dilated max,
-also right after a Concat); GlobalAveragePool, ReduceMean over H,W or C; Pad (zero or not,
-also of channels); Flatten / Squeeze / Reshape + Gemm (alpha, beta, transB) / MatMul (2-D
+also right after a Concat); GlobalAveragePool, ReduceMean over H,W or C, GlobalMaxPool and
+ReduceMax (SE / CBAM squeezes, heads); Max / Min of 2-3 activations (also broadcast (C,1,1)),
+with scalar constants (ReLU-like gates, Min(Max(x, a), b) clamps) or a per-channel constant;
+PRelu with a (C,1,1), scalar or per-feature slope; channel Split into 2-3 parts (equal or
+`split` sizes) concatenated back, Split of H or W, Slice crops of C, H or W (negative and
+out-of-range bounds, steps 2-3 and negative steps, also as side outputs); Resize (nearest with
+asymmetric/floor and other coordinate modes and roundings, linear, cubic; by scales 0.5..3 or to
+sizes, also back to a skip connection's size, added or concatenated; tf_crop_and_resize with rois
+beyond the input) and ConvTranspose (kernels
+1..4, strides 1..3, cropping pads, output_padding, groups, depthwise, dilations, output_shape,
+auto_pad SAME; + BN); Pad (zero or not, also of channels); Flatten / Squeeze / Reshape + Gemm (alpha, beta, transB) / MatMul (2-D
 and 3-D); Softmax along any axis; Transpose / Reshape / Identity side outputs; several graph
 outputs. Blocks are sometimes repeated with the same structure, as real networks stack
 them. Channel counts go up to 256 with odd ones (3, 5, 7, 13, 31...), inputs up to 56x56,
@@ -44,9 +54,11 @@ INPUT = -1
 Shape = tuple[int, ...]  # (C, H, W) for 4-D tensors, (F,) for 2-D ones (batch 1 is implicit)
 
 ACTS = ("relu", "relu", "relu", "clip6", "leaky", "sigmoid", "tanh", "hardsigmoid", "hardswish", "hswish_mul",
-        "clip", "neg")
+        "clip", "neg", "elu", "selu", "celu", "softplus", "softsign", "thresholded_relu", "abs")
 ACT_ONNX = {"relu": "Relu", "clip6": "Clip", "clip": "Clip", "leaky": "LeakyRelu", "sigmoid": "Sigmoid",
-            "tanh": "Tanh", "hardsigmoid": "HardSigmoid", "hardswish": "HardSwish", "hswish_mul": "HardSigmoid+Mul", "neg": "Neg"}
+            "tanh": "Tanh", "hardsigmoid": "HardSigmoid", "hardswish": "HardSwish", "hswish_mul": "HardSigmoid+Mul", "neg": "Neg",
+            "elu": "Elu", "selu": "Selu", "celu": "Celu", "softplus": "Softplus", "softsign": "Softsign",
+            "thresholded_relu": "ThresholdedRelu", "abs": "Abs"}
 CHANNELS = (3, 5, 7, 8, 13, 16, 16, 24, 31, 32, 32, 48, 64, 64, 96, 128, 256)
 
 
@@ -155,6 +167,38 @@ def node_shape(n: Node, ins: list[Shape]) -> Shape:
         return x
     if op == "identity":
         return x
+    if op == "resize":
+        if len(x) != 3:
+            raise InvalidGraph("resize of a 2-D tensor")
+        if a.get("like"):  # to the H, W of its second input (a skip connection), by `sizes`
+            oh, ow = ins[1][1:]
+        elif "sizes" in a:
+            oh, ow = a["sizes"]
+        else:  # ONNX: floor(in * scale), in float32
+            oh, ow = (int(np.floor(np.float32(sc) * np.float32(d))) for sc, d in zip(a["scales"], x[1:]))
+        if min(oh, ow) < 1 or oh * ow > 128 * 128:
+            raise InvalidGraph("resize to an empty or too large plane")
+        return (x[0], oh, ow)
+    if op == "deconv":
+        if len(x) != 3 or x[0] % a["group"] or a["out"] % a["group"]:
+            raise InvalidGraph("bad ConvTranspose groups")
+        out = []
+        for i in range(2):
+            n, k, st, d, op_ = x[1 + i], a["k"][i], a["s"][i], a["d"][i], a["out_pad"][i]
+            full = st * (n - 1) + op_ + d * (k - 1) + 1
+            if a.get("auto_pad"):  # ONNX: out = n * stride, pads from the total
+                if d * (k - 1) + 1 < st or op_:
+                    raise InvalidGraph("SAME ConvTranspose with a stride beyond the kernel")
+                out.append(n * st)
+            elif a.get("output_shape"):
+                if not full <= a["output_shape"][i] <= full - op_ + st - 1:
+                    raise InvalidGraph("output_shape shorter than the full output or longer than onnxruntime accepts")
+                out.append(a["output_shape"][i])
+            else:
+                out.append(full - a["pads"][i] - a["pads"][2 + i])
+        if min(out) < 1 or out[0] * out[1] > 128 * 128:
+            raise InvalidGraph("empty or too large ConvTranspose output")
+        return (a["out"], out[0], out[1])
     if op == "lrn":
         if len(x) != 3:
             raise InvalidGraph("LRN of a 2-D tensor")
@@ -185,10 +229,42 @@ def node_shape(n: Node, ins: list[Shape]) -> Shape:
         if len(x) != 3 or x[0] % a["groups"]:
             raise InvalidGraph("shuffle groups")
         return x
-    if op in ("gap", "reducemean"):
+    if op in ("max", "min"):
+        out = ins[0]
+        for s in ins[1:]:
+            out = _broadcast(out, s)
+        if out not in ins:
+            raise InvalidGraph("max/min broadcasts both ways")
+        if any(c.get("shape") == "channel" for c in a.get("consts", ())) and len(out) != 3:
+            raise InvalidGraph("per-channel constant of a 2-D tensor")
+        return out
+    if op == "prelu":
+        if a.get("slope") == "channel" and len(x) != 3:
+            raise InvalidGraph("per-channel slope of a 2-D tensor")
+        return x
+    if op == "slice":
+        dims = (1, *x)
+        out = list(dims)
+        for b, e, ax, st in zip(a["starts"], a["ends"], a["axes"], a["steps"]):
+            if not 1 <= ax % len(dims) < len(dims):
+                raise InvalidGraph("slice of the batch axis or beyond the rank")
+            out[ax % len(dims)] = len(range(dims[ax % len(dims)])[slice(b, e, st)])
+        if 0 in out:
+            raise InvalidGraph("empty slice")
+        return tuple(out[1:])
+    if op == "split":
+        ax = a["axis"] % (len(x) + 1)
+        if ax == 0:
+            raise InvalidGraph("split of the batch axis or beyond the rank")
+        d = x[ax - 1]
+        sizes = list(a["sizes"]) if a.get("sizes") else [d // a["parts"]] * a["parts"]
+        if sum(sizes) != d or a["index"] >= len(sizes) or sizes[a["index"]] == 0:
+            raise InvalidGraph("split sizes do not cut the axis")
+        return tuple(sizes[a["index"]] if i == ax - 1 else v for i, v in enumerate(x))
+    if op in ("gap", "reducemean", "gmp", "reducemax"):
         if len(x) != 3:
             raise InvalidGraph("pooling a 2-D tensor")
-        axes = a.get("axes", (2, 3)) if op == "reducemean" else (2, 3)
+        axes = a.get("axes", (2, 3)) if op in ("reducemean", "reducemax") else (2, 3)
         if a.get("keepdims", 1):
             return tuple(1 if i + 1 in axes else d for i, d in enumerate(x))
         return tuple(d for i, d in enumerate(x) if i + 1 not in axes)
@@ -229,6 +305,8 @@ def node_macs(n: Node, ins: list[Shape], y: Shape) -> int:
         return int(np.prod(y)) * (ins[0][0] // g) * kh * kw
     if n.op in ("gemm", "matmul"):
         return int(np.prod(y)) * ins[0][-1]
+    if n.op == "deconv":  # the equivalent conv runs every tap over the zero-interleaved input
+        return int(np.prod(y)) * (ins[0][0] // n.attrs["group"]) * n.attrs["k"][0] * n.attrs["k"][1]
     return 0
 
 
@@ -248,6 +326,8 @@ def params(g: Graph, shp: list[Shape] | None = None) -> int:
             total += shp[k][0] * (x[0] // g_) * n.attrs["k"][0] * n.attrs["k"][1]
         elif n.op in ("gemm", "matmul"):
             total += x[-1] * shp[k][-1]
+        elif n.op == "deconv":
+            total += x[0] * (n.attrs["out"] // n.attrs["group"]) * n.attrs["k"][0] * n.attrs["k"][1]
     return total
 
 
@@ -272,7 +352,28 @@ def op_names(g: Graph) -> list[str]:
                     "shuffle": "Shuffle", "maxpool": "MaxPool", "avgpool": "AvgPool", "gap": "GAP",
                     "reducemean": "ReduceMean", "pad": "Pad", "flatten": "Flatten", "gemm": "Gemm",
                     "matmul": "MatMul", "softmax": "Softmax", "affine": "ScaleShift", "transpose": "Transpose",
-                    "reshape": "Reshape", "squeeze": "Squeeze", "identity": "Identity", "lrn": "LRN"}[n.op]
+                    "reshape": "Reshape", "squeeze": "Squeeze", "identity": "Identity", "lrn": "LRN",
+                    "max": "Max", "min": "Min", "prelu": "PRelu", "gmp": "GMP", "reducemax": "ReduceMax",
+                    "slice": "Slice", "split": "Split", "resize": "Resize", "deconv": "ConvT"}[n.op]
+            if n.op == "resize":
+                name += {"nearest": "Nearest", "linear": "Linear", "cubic": "Cubic"}[a["mode"]]
+                name += "" if a.get("ctm", "half_pixel") == "half_pixel" else "-" + a["ctm"]
+                name += "-" + a["nearest_mode"] if a.get("nearest_mode") else ""
+            if n.op == "deconv":
+                name += f"{a['k'][0]}x{a['k'][1]}s{a['s'][0]}{a['s'][1]}" + ("g" if a["group"] > 1 else "") + \
+                    ("d" if max(a["d"]) > 1 else "") + ("A" if a.get("auto_pad") else "") + \
+                    ("O" if a.get("output_shape") else "") + ("P" if max(a["out_pad"]) else "")
+            if n.op in ("max", "min"):
+                name += "".join({"scalar": "Scalar", "channel": "Const"}[c["shape"]] for c in a.get("consts", ()))
+                name += str(len(n.inputs)) if len(n.inputs) > 2 else ""
+            if n.op == "prelu":
+                name += {"channel": "", "scalar": "Scalar", "feature": "2D"}[a.get("slope", "channel")]
+            if n.op == "slice" and any(st < 0 for st in a["steps"]):
+                name += "Rev"
+            if n.op == "split":
+                name += f"ax{a['axis']}"
+            if n.op == "reducemax" and tuple(a.get("axes", (2, 3))) != (2, 3):
+                name += "C"
             if n.op == "affine":
                 name = {"mul": "ScaleMul", "add": "ShiftAdd", "both": "ScaleShift", "sub": "SubConst",
                         "rsub": "ConstSub", "div": "DivConst", "bn": "BN(alone)"}[a.get("mode", "both")]
@@ -339,6 +440,8 @@ class _Gen:
         attrs: dict[str, Any] = {"kind": kind}
         if kind == "leaky":
             attrs["alpha"] = float(self.pick([0.01, 0.1, 0.2, 0.3]))
+        if kind in ("elu", "celu", "thresholded_relu"):
+            attrs["alpha"] = float(self.pick([0.1, 0.5, 1.0, 1.5]))
         if kind == "clip":
             attrs["lo"], attrs["hi"] = self.pick([(-1.0, 1.0), (0.0, 1.0), (-2.0, 4.0), (0.0, 3.0), (-0.5, None)])
         return self.add("act", [x], **attrs)
@@ -488,7 +591,9 @@ class _Gen:
 
     def b_se(self, x: int) -> int:
         c = self.shape(x)[0]
-        s = self.add("gap", [x]) if self.rng.random() < 0.7 else self.add("reducemean", [x], keepdims=1)
+        u = self.rng.random()  # squeeze by mean (SE) or by max (CBAM's channel attention)
+        s = (self.add("gap", [x]) if u < 0.55 else self.add("reducemean", [x], keepdims=1) if u < 0.7
+             else self.add("gmp", [x]) if u < 0.85 else self.add("reducemax", [x], keepdims=1))
         s = self.conv(s, out=max(1, c // 4), k=(1, 1), s=1, pads="valid", group=1, act=False, dil=1, bn=False)
         s = self.act(s, ("relu",))
         s = self.conv(s, out=c, k=(1, 1), s=1, pads="valid", group=1, act=False, dil=1, bn=False)
@@ -530,6 +635,159 @@ class _Gen:
         return self.add("lrn", [y], size=int(self.pick([1, 3, 5, 5, 7, 9])),
                         alpha=float(self.pick([1e-4, 1e-3, 0.01, 0.1])), beta=float(self.pick([0.5, 0.75, 1.0])),
                         bias=float(self.pick([1.0, 1.0, 2.0, 0.5])))
+
+    def b_maxmin(self, x: int) -> int:
+        """Max / Min: of two conv branches (other grids; also a third input, a Sum-like n-ary
+        node), of x and a broadcast (C,1,1) summary, ReLU-like gates Max(x, 0) and clamps
+        Min(Max(x, a), b) with scalar constants, or with a per-channel constant."""
+        r = self.rng
+        op = self.pick(["max", "min"])
+        kind = self.pick(["branches", "bcast", "gate", "clamp", "channel"], [2, 1, 1, 1, 1])
+        if kind == "branches":
+            c = self.shape(x)[0]
+            ys = [self.conv(x, out=c, k=(3, 3), s=1, pads="same", group=1, dil=1, act=bool(r.random() < 0.5))
+                  for _ in range(int(self.pick([1, 1, 2])))]
+            return self.add(op, [x, *ys] if r.random() < 0.5 else [*ys, x])
+        if kind == "bcast":
+            g_ = self.add("gap", [x]) if r.random() < 0.5 else self.add("gmp", [x])
+            return self.add(op, [x, g_] if r.random() < 0.5 else [g_, x])
+        if kind == "gate":
+            value = float(self.pick([0.0, 0.0, -0.5, 0.25]))
+            return self.add(op, [x], consts=[{"shape": "scalar", "value": value}])
+        if kind == "clamp":
+            lo, hi = self.pick([(0.0, 6.0), (-1.0, 1.0), (0.0, 1.5), (-0.25, 0.75)])
+            y = self.add("max", [x], consts=[{"shape": "scalar", "value": lo}])
+            return self.add("min", [y], consts=[{"shape": "scalar", "value": hi}])
+        return self.add(op, [x], consts=[{"shape": "channel"}])
+
+    def b_prelu(self, x: int) -> int:
+        """Conv (often BN) then PRelu: a (C,1,1) slope (PyTorch's num_parameters=C) or one value."""
+        y = self.conv(x, act=False)
+        return self.add("prelu", [y], slope=self.pick(["channel", "channel", "scalar"]))
+
+    def b_slice(self, x: int) -> int:
+        """Channel split (ShuffleNet v2 / GhostNet style: parts transformed or kept, concatenated
+        back), a crop or strided or reversed Slice of H / W / C, or a Split of H or W added back."""
+        r = self.rng
+        c, h, w = self.shape(x)
+        kind = self.pick(["channel_split", "crop", "split_hw"], [2, 2, 1])
+        if kind == "channel_split":
+            if c < 2:
+                x = self.conv(x, out=int(self.pick([8, 12, 16])), k=(1, 1), s=1, pads="valid", group=1, dil=1)
+                c = self.shape(x)[0]
+            parts = int(self.pick([2, 2, 3])) if c >= 3 else 2
+            if c % parts == 0 and r.random() < 0.5:
+                sizes: list[int] = []
+            else:
+                cuts = sorted(int(v) for v in r.choice(np.arange(1, c), parts - 1, replace=False))
+                sizes = [b - a_ for a_, b in zip([0, *cuts], [*cuts, c])]
+            ys = []
+            for i in range(parts):
+                y = self.add("split", [x], axis=1, parts=parts, sizes=sizes, index=i)
+                if r.random() < 0.6:
+                    y = self.conv(y, k=(3, 3) if r.random() < 0.5 else (1, 1), s=1, pads="same", dil=1,
+                                  group="dw" if r.random() < 0.3 else 1, act=True)
+                ys.append(y)
+            if r.random() < 0.15:
+                self.g.outputs.append(ys[-1])
+            return self.add("concat", ys if r.random() < 0.7 else ys[::-1])
+        if kind == "crop":
+            ax = int(self.pick([1, 2, 3, -1, -2]))
+            d = (c, h, w)[ax % 4 - 1]
+            step = int(self.pick([1, 1, 2, 3, -1, -2]))
+            if step > 0:
+                b = int(self.pick([0, 1, -(d // 2) or 0]))
+                e = int(self.pick([d, -1, 1 << 40, max(1, d - 1)]))
+            else:
+                b = int(self.pick([-1, d - 1, 1 << 40]))
+                e = int(self.pick([-(1 << 40), 0, -d - 5]))
+            y = self.add("slice", [x], starts=[b], ends=[e], axes=[ax], steps=[step],
+                         explicit=bool(r.random() < 0.6))
+            if r.random() < 0.4:
+                self.g.outputs.append(y)
+                return x
+            return y
+        ax = int(self.pick([2, 3]))
+        d = (c, h, w)[ax - 1]
+        if d < 2:
+            raise InvalidGraph("split of a size-1 axis")
+        half = d // 2
+        a_ = self.add("split", [x], axis=ax, parts=2, sizes=[half, d - half] if d % 2 else [], index=0)
+        b_ = self.add("split", [x], axis=ax, parts=2, sizes=[half, d - half] if d % 2 else [], index=1)
+        if d % 2 == 0:
+            return self.add("add", [a_, b_])
+        return self.add("concat", [b_, a_], axis=ax)
+
+    def _resize_attrs(self) -> dict[str, Any]:
+        """A Resize form: nearest (PyTorch's asymmetric + floor most often), linear or cubic, with
+        one of the coordinate modes each supports in onnxruntime."""
+        mode = self.pick(["nearest", "nearest", "linear", "linear", "cubic"])
+        if mode == "nearest":
+            ctm, nm = self.pick([("asymmetric", "floor"), ("asymmetric", "floor"), ("half_pixel", "round_prefer_floor"),
+                                 ("half_pixel", "round_prefer_ceil"), ("align_corners", "round_prefer_floor"),
+                                 ("tf_half_pixel_for_nn", "ceil"), ("pytorch_half_pixel", "floor")])
+            return {"mode": mode, "ctm": ctm, "nearest_mode": nm}
+        attrs: dict[str, Any] = {"mode": mode, "ctm": self.pick(["half_pixel", "half_pixel", "align_corners",
+                                                                   "asymmetric", "pytorch_half_pixel"])}
+        if mode == "cubic" and self.rng.random() < 0.3:
+            attrs["cubic_a"], attrs["exclude_outside"] = -0.5, bool(self.rng.random() < 0.5)
+        return attrs
+
+    def b_upsample(self, x: int) -> int:
+        """FPN / U-Net / super-resolution decoders: Resize by scales (x2 mostly, also 3, 1.5, 2x1 and
+        downsampling 0.5 or 0.75) or to sizes, then a conv; or a stride-2 conv resized back to the
+        skip's size (`sizes`) and added to it or concatenated with it."""
+        r = self.rng
+        c, h, w = self.shape(x)
+        attrs = self._resize_attrs()
+        if min(h, w) >= 4 and r.random() < 0.35:
+            y = self.conv(x, k=(3, 3), s=2, pads="same", act=True, dil=1)
+            y = self.add("resize", [y, x], like=True, **attrs)
+            if r.random() < 0.5:
+                return self.add("concat", [x, y] if r.random() < 0.5 else [y, x])
+            y = self.conv(y, out=c, k=(1, 1), s=1, pads="valid", group=1, dil=1, act=False)
+            return self.add("add", [x, y])
+        if r.random() < 0.3:
+            attrs["sizes"] = (int(r.integers(max(1, h // 2), 2 * h + 2)), int(r.integers(max(1, w // 2), 2 * w + 2)))
+            if r.random() < 0.4:  # TF's crop_and_resize: a roi, possibly beyond the input (extrapolation)
+                attrs["ctm"] = "tf_crop_and_resize"
+                attrs["roi"] = tuple(round(float(v), 2) for v in (r.uniform(-0.2, 0.5), r.uniform(-0.2, 0.5),
+                                                                   r.uniform(0.5, 1.2), r.uniform(0.5, 1.2)))
+                attrs["extrapolation"] = float(self.pick([0.0, 0.5, -1.0]))
+        else:
+            attrs["scales"] = self.pick([(2.0, 2.0), (2.0, 2.0), (3.0, 3.0), (1.5, 1.5), (2.0, 1.0), (0.5, 0.5),
+                                         (1.25, 0.75)])
+        y = self.add("resize", [x], **attrs)
+        return self.conv(y, k=(3, 3), s=1, pads="same", dil=1) if r.random() < 0.7 else y
+
+    def b_deconv(self, x: int) -> int:
+        """Decoders and segmentation heads: ConvTranspose (kernels 1..4, strides 1..3, pads that
+        crop beyond the kernel too, output_padding, groups and depthwise, dilations, output_shape
+        or auto_pad SAME), usually + BN and an activation."""
+        r = self.rng
+        c, h, w = self.shape(x)
+        kk = int(self.pick([2, 2, 3, 3, 4, 1]))
+        k = (kk, kk) if r.random() < 0.85 else (kk, int(self.pick([1, 2, 3])))
+        st = int(self.pick([2, 2, 1, 3]))
+        s = (st, st) if r.random() < 0.85 else (st, int(self.pick([1, 2])))
+        d = (1, 1) if r.random() < 0.85 else (2, 2)
+        u = r.random()
+        group = 1 if u < 0.75 else (c if u < 0.9 else int(self.pick([g_ for g_ in (2, 3, 4) if c % g_ == 0] or [1])))
+        out = c if group == c else max(group, (self.channels() // group) * group)
+        op_ = tuple(int(r.integers(0, s_)) if r.random() < 0.3 else 0 for s_ in s)
+        attrs: dict[str, Any] = {"out": int(out), "k": k, "s": s, "d": d, "group": int(group), "out_pad": op_,
+                                 "bias": bool(r.random() < 0.7), "bn": bool(r.random() < 0.4), "pads": (0, 0, 0, 0)}
+        v = r.random()
+        if v < 0.15:  # without output_padding: ONNX shape inference and onnxruntime size it differently
+            attrs["auto_pad"] = self.pick(["SAME_UPPER", "SAME_LOWER"])
+            attrs["out_pad"] = (0, 0)
+        elif v < 0.3:  # the full output or up to stride - 1 longer (ONNX shape inference mis-ranks shorter ones)
+            full = [s[i] * ((h, w)[i] - 1) + d[i] * (k[i] - 1) + 1 for i in range(2)]
+            attrs["output_shape"] = tuple(int(f + op_[i] + r.integers(0, s[i] - op_[i])) for i, f in enumerate(full))
+        else:
+            attrs["pads"] = tuple(int(r.integers(0, d[i % 2] * (k[i % 2] - 1) + 2)) for i in range(4))
+        y = self.add("deconv", [x], **attrs)
+        return self.act(y) if r.random() < 0.75 else y
 
     def b_dense(self, x: int) -> int:
         y = self.conv(x, k=(3, 3), s=1, pads="same", act=True, dil=1)
@@ -604,8 +862,8 @@ class _Gen:
     def head(self, x: int) -> int:
         r = self.rng
         c, h, w = self.shape(x)
-        kind = self.pick(["none", "gap_fc", "fc", "matmul", "reducemean", "conv_gap", "fc2", "matmul3d"],
-                         [2, 3, 1.5, 1, 1, 1, 1, 0.5])
+        kind = self.pick(["none", "gap_fc", "fc", "matmul", "reducemean", "conv_gap", "fc2", "matmul3d", "gmp_fc",
+                          "reducemax"], [2, 3, 1.5, 1, 1, 1, 1, 0.5, 0.6, 0.4])
         if kind in ("fc", "matmul", "fc2") and c * h * w > 12544:
             kind = "gap_fc"
         if kind == "none":
@@ -618,16 +876,19 @@ class _Gen:
             y = self.add("reshape", [x], shape=(c, h * w))
             y = self.add("matmul", [y], out=int(self.pick([3, 8, 10])), bias=bool(r.random() < 0.5))
             return self.add("softmax", [y], axis=-1) if r.random() < 0.3 else y
-        if kind == "gap_fc":
-            y = self.add("gap", [x])
+        if kind in ("gap_fc", "gmp_fc"):
+            y = self.add("gap" if kind == "gap_fc" else "gmp", [x])
             y = self.add("squeeze" if r.random() < 0.25 else "flatten", [y])
-        elif kind == "reducemean":
-            y = self.add("reducemean", [x], keepdims=0)
+        elif kind in ("reducemean", "reducemax"):
+            y = self.add(kind, [x], keepdims=0)
         else:
             y = self.add("flatten", [x])
         if kind == "fc2":
             y = self.add("gemm", [y], out=int(self.pick([16, 32, 64, 100])), bias=True, trans_b=bool(r.random() < 0.5))
-            y = self.act(y, ("relu", "relu", "clip6", "tanh"))
+            if r.random() < 0.15:
+                y = self.add("prelu", [y], slope="feature")
+            else:
+                y = self.act(y, ("relu", "relu", "clip6", "tanh"))
         op = "matmul" if kind == "matmul" else "gemm"
         extra: dict[str, Any] = {}
         if op == "gemm" and r.random() < 0.15:
@@ -643,7 +904,8 @@ class _Gen:
 
 BLOCKS = {"conv": 4.0, "residual": 2.0, "inception": 2.0, "dwsep": 2.0, "shuffle": 1.0, "se": 1.0, "pool": 1.5,
           "pad": 0.8, "unary": 0.8, "dense": 0.8, "softmax_side": 0.3, "spatial_attention": 0.4, "affine": 1.0,
-          "bcast_add": 0.3, "concat_spatial": 0.3, "side_output": 0.4, "lrn": 0.5}
+          "bcast_add": 0.3, "concat_spatial": 0.3, "side_output": 0.4, "lrn": 0.5, "maxmin": 0.7, "prelu": 0.5,
+          "slice": 0.8, "upsample": 0.8, "deconv": 0.7}
 
 
 def generate(seed: int, max_macs: int = 30_000_000, max_params: int = 400_000, max_blocks: int = 6) -> Graph:
@@ -729,6 +991,7 @@ def to_onnx(g: Graph, opset: int | None = None):
     shp = shapes(g)
     nodes, inits = [], []
     names = {INPUT: "input"}
+    splits: dict[tuple, list[str]] = {}  # one Split node serves every part taken of the same tensor
     if opset is None:
         opset = 14 if any(n.op == "act" and n.attrs["kind"] == "hardswish" for n in g.nodes) else 13
 
@@ -789,8 +1052,9 @@ def to_onnx(g: Graph, opset: int | None = None):
                                               alpha=1 / 6, beta=0.5))
                 nodes.append(helper.make_node("Mul", [xs[0], f"hs{k}"], [y], name=f"Mul_{k}"))
             else:
-                op = {"sigmoid": "Sigmoid", "tanh": "Tanh", "hardswish": "HardSwish", "neg": "Neg"}[kind]
-                nodes.append(helper.make_node(op, xs, [y], name=f"{op}_{k}"))
+                op = ACT_ONNX[kind]
+                alpha = {"alpha": a["alpha"]} if "alpha" in a else {}
+                nodes.append(helper.make_node(op, xs, [y], name=f"{op}_{k}", **alpha))
         elif n.op == "add":
             op = "Sum" if len(xs) > 2 else "Add"
             nodes.append(helper.make_node(op, xs, [y], name=f"{op}_{k}"))
@@ -859,6 +1123,42 @@ def to_onnx(g: Graph, opset: int | None = None):
             nodes.append(helper.make_node(op, xs, [y], name=f"{op}_{k}", **kw_))
         elif n.op == "gap":
             nodes.append(helper.make_node("GlobalAveragePool", xs, [y], name=f"GlobalAveragePool_{k}"))
+        elif n.op == "gmp":
+            nodes.append(helper.make_node("GlobalMaxPool", xs, [y], name=f"GlobalMaxPool_{k}"))
+        elif n.op == "reducemax":
+            nodes.append(helper.make_node("ReduceMax", xs, [y], name=f"ReduceMax_{k}",
+                                          axes=list(a.get("axes", (2, 3))), keepdims=int(a.get("keepdims", 1))))
+        elif n.op in ("max", "min"):
+            ins = list(xs)
+            for j, cst in enumerate(a.get("consts", ())):
+                if cst["shape"] == "scalar":
+                    ins.append(const(f"m{k}_{j}", np.float32(cst["value"])))
+                else:
+                    ins.append(const(f"m{k}_{j}", rng.normal(0, 0.5, (x0[0], 1, 1)).astype(np.float32)))
+            op = "Max" if n.op == "max" else "Min"
+            nodes.append(helper.make_node(op, ins, [y], name=f"{op}_{k}"))
+        elif n.op == "prelu":
+            kind = a.get("slope", "channel")
+            if kind == "scalar":
+                slope = np.full((1,), float(rng.choice([0.01, 0.1, 0.25])), np.float32)
+            else:
+                shape = (x0[0], 1, 1) if kind == "channel" else (x0[0],)
+                slope = rng.uniform(-0.2, 0.5, shape).astype(np.float32)
+            nodes.append(helper.make_node("PRelu", [xs[0], const(f"slope{k}", slope)], [y], name=f"PRelu_{k}"))
+        elif n.op == "slice":
+            bounds = [const(f"{p}{k}", np.array(a[key], np.int64))
+                      for p, key in (("st", "starts"), ("en", "ends"), ("ax", "axes"), ("sp", "steps"))]
+            if not a.get("explicit") and all(st == 1 for st in a["steps"]):
+                bounds = bounds[:3]
+            nodes.append(helper.make_node("Slice", [xs[0], *bounds], [y], name=f"Slice_{k}"))
+        elif n.op == "split":
+            key = (xs[0], a["axis"], a["parts"], tuple(a.get("sizes") or ()))
+            if key not in splits:
+                outs = [f"s{k}_{i}" for i in range(a["parts"])]
+                ins = [xs[0], const(f"split{k}", np.array(a["sizes"], np.int64))] if a.get("sizes") else [xs[0]]
+                nodes.append(helper.make_node("Split", ins, outs, name=f"Split_{k}", axis=a["axis"]))
+                splits[key] = outs
+            y = splits[key][a["index"]]
         elif n.op == "reducemean":
             nodes.append(helper.make_node("ReduceMean", xs, [y], name=f"ReduceMean_{k}",
                                           axes=list(a.get("axes", (2, 3))), keepdims=int(a.get("keepdims", 1))))
@@ -886,6 +1186,47 @@ def to_onnx(g: Graph, opset: int | None = None):
                     ins.append(const(f"b{k}", rng.normal(0, 0.05, out).astype(np.float32)))
                 extra = {key: a[key] for key in ("alpha", "beta") if key in a}
                 nodes.append(helper.make_node("Gemm", ins, [y], name=f"Gemm_{k}", transB=int(tb), **extra))
+        elif n.op == "resize":
+            attrs: dict[str, Any] = {"mode": a["mode"], "coordinate_transformation_mode": a.get("ctm", "half_pixel")}
+            if a.get("nearest_mode"):
+                attrs["nearest_mode"] = a["nearest_mode"]
+            if "cubic_a" in a:
+                attrs["cubic_coeff_a"] = a["cubic_a"]
+                attrs["exclude_outside"] = int(a.get("exclude_outside", False))
+            roi = ""
+            if "roi" in a:
+                r0h, r0w, r1h, r1w = a["roi"]
+                roi = const(f"roi{k}", np.array([0, 0, r0h, r0w, 1, 1, r1h, r1w], np.float32))
+                attrs["extrapolation_value"] = a.get("extrapolation", 0.0)
+            if "scales" in a and not a.get("like"):
+                ins = [xs[0], roi, const(f"scales{k}", np.array([1, 1, *a["scales"]], np.float32))]
+            else:
+                ins = [xs[0], roi, "", const(f"sizes{k}", np.array([1, *shp[k]], np.int64))]
+            nodes.append(helper.make_node("Resize", ins, [y], name=f"Resize_{k}", **attrs))
+        elif n.op == "deconv":
+            c, out, g_ = x0[0], a["out"], a["group"]
+            kh, kw = a["k"]
+            w = const(f"w{k}", _he(rng, (c, out // g_, kh, kw), (c // g_) * kh * kw))
+            ins = [xs[0], w]
+            if a.get("bias"):
+                ins.append(const(f"b{k}", rng.normal(0, 0.05, out).astype(np.float32)))
+            geo = {"kernel_shape": [kh, kw], "strides": list(a["s"]), "dilations": list(a["d"]), "group": g_}
+            if max(a["out_pad"]):
+                geo["output_padding"] = list(a["out_pad"])
+            if a.get("auto_pad"):
+                geo["auto_pad"] = a["auto_pad"]
+            elif a.get("output_shape"):
+                geo["output_shape"] = list(a["output_shape"])
+            else:
+                geo["pads"] = list(a["pads"])
+            ct_out = f"c{k}" if a.get("bn") else y
+            nodes.append(helper.make_node("ConvTranspose", ins, [ct_out], name=f"ConvTranspose_{k}", **geo))
+            if a.get("bn"):
+                bn = [const(f"bn{k}_{p}", v.astype(np.float32)) for p, v in (
+                    ("scale", rng.uniform(0.5, 1.5, out)), ("bias", rng.normal(0, 0.1, out)),
+                    ("mean", rng.normal(0, 0.1, out)), ("var", rng.uniform(0.5, 2.0, out)))]
+                nodes.append(helper.make_node("BatchNormalization", [ct_out, *bn], [y], name=f"BatchNormalization_{k}",
+                                              epsilon=1e-5))
         elif n.op == "softmax":
             nodes.append(helper.make_node("Softmax", xs, [y], name=f"Softmax_{k}", axis=a.get("axis", -1)))
         else:

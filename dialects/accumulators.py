@@ -17,6 +17,7 @@ from xdsl.ir import Operation
 
 from qcomp.dialects.quant.types import pot_of, shape_of
 from qcomp.dialects.traits import AccumulatorBound
+from qcomp.numerics.resize import acc_bound
 
 
 class QuantConvAccumulator(AccumulatorBound):
@@ -119,6 +120,42 @@ class AlignedSumAccumulator(AccumulatorBound):
         chk.fits(op, (qa << la) + (qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
 
 
+class AlignedCompareAccumulator(AccumulatorBound):
+    """max / min: both inputs shifted left onto the finer exponent before the comparison
+    (shift.max / shift.min state la, lb as align_shifts): the larger aligned magnitude."""
+
+    @staticmethod
+    def check(op: Operation, chk: Any) -> None:
+        lhs, rhs = op.operands[0], op.operands[1]
+        qa, qb = chk.qbound(lhs), chk.qbound(rhs)
+        if qa is None or qb is None:
+            return
+        align = getattr(op, "align_shifts", None)
+        if align is None:
+            pa, pb = pot_of(lhs.type), pot_of(rhs.type)
+            if pa is None or pb is None or pa.per_axis or pb.per_axis:
+                return
+            ec = min(pa.exp, pb.exp)
+            align = (pa.exp - ec, pb.exp - ec)
+        la, lb = align
+        chk.fits(op, max(qa << la, qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
+
+
+class SlopeProductAccumulator(AccumulatorBound):
+    """prelu: the product of the input integer and the quantized slope (negative inputs)."""
+
+    @staticmethod
+    def check(op: Operation, chk: Any) -> None:
+        qin = chk.qbound(op.operands[0])
+        slope = op.operands[1]
+        sq = chk.const_q(slope)
+        values = sq[0] if sq is not None else chk.const_int(slope)
+        if qin is None or values is None or np.asarray(values).size == 0:
+            return
+        top = int(np.max(np.abs(np.asarray(values, np.int64))))
+        chk.fits(op, qin * top, f"|q_in| <= {qin}, |slope| <= {top}")
+
+
 class ProductAccumulator(AccumulatorBound):
     """mul: the exact product of the two integers."""
 
@@ -148,3 +185,16 @@ class WindowAccumulator(AccumulatorBound):
         kernel = getattr(op, "kernel_hw", None)
         count = kernel[0] * kernel[1] if kernel else int(np.prod(shape_of(x)[2:]))
         chk.window(op, count, qin, shift)
+
+
+class ResizeTapsAccumulator(AccumulatorBound):
+    """shift.resize: sum over the taps of (row weight * column weight) * q, bounded by
+    max_oy sum_i |R| * max_ox sum_j |C| * max |q| (`qcomp.numerics.resize.acc_bound`)."""
+
+    @staticmethod
+    def check(op: Operation, chk: Any) -> None:
+        qin = chk.qbound(op.operands[0])
+        if qin is None:
+            return
+        (_, rw), (_, cw) = op.tables()  # type: ignore[attr-defined]
+        chk.fits(op, acc_bound(rw, cw, qin), f"row weights x column weights x |q_in| <= {qin}")

@@ -26,6 +26,10 @@ smallest squared quantization error sum((clip(round(w / 2^e)) * 2^e - w)^2) (tie
 e_max): one step finer often wins when a single outlier weight sets e_max. Rounding is
 half up, saturating, like everywhere else. Gemm `alpha` / `beta` are folded into B and C.
 
+**PRelu slopes** are weights too: weight_bits, per tensor, or per channel (the slope's axis
+along the input's channels) when the granularity is per-channel and the slope varies along
+the channels only; the result gets its own exponent from its range.
+
 **Biases.** `bias_exp="sum"` (default): exponent e_in + e_w (per channel with per-channel
 weights), int q = round(b / 2^(e_in + e_w)) in bias_bits; a bias that does not fit is an
 error naming the node. `bias_exp="own"` (PPQ's FPGA mode): the bias gets its own exponent
@@ -33,7 +37,7 @@ e_b = max(e_in + e_w, rule(b) for bias_bits), the lowering shifts it left by
 e_b - (e_in + e_w); it never saturates, it only loses low bits (useful with 16-bit bias
 storage).
 
-**Exponent sharing.** relu, clip, maxpool, reshape, flatten, transpose and pad results
+**Exponent sharing.** relu, clip, maxpool, reshape, flatten, transpose, pad and slice results
 take their input's type: they only move or select values, so the integer kernels copy
 bytes and no requantization (and no extra rounding) happens.
 
@@ -56,7 +60,11 @@ Values that reach a function result (directly or through exponent-sharing ops) s
 signed, so the int8 C interface is unchanged. Off by default because docs/quantization.md
 fixes signed int8 activations and the C backend must support u8 x s8 kernels first.
 
-Everything else (conv, gemm, matmul, add, concat, pooling averages, sigmoid, tanh, ...)
+**max / min of two activations** are like add: each input keeps its exponent, the output gets
+its own from its range, and the lowering compares the inputs aligned on the finer grid, then
+rounds once (exact: rounding is monotone, so it commutes with max and min).
+
+Everything else (conv, gemm, matmul, add, concat, max, min, prelu, pooling averages, sigmoid, tanh, ...)
 gets its own exponent from its `range`. Float constants that are not a weight or bias
 (a constant add operand...) are quantized per tensor in activation_bits with their own
 exponent. A value left float after the pass (e.g. no `range`: calibrate did not run) is
@@ -91,7 +99,7 @@ from qcomp.numerics import grid_integers, int_bounds, round_half_up
 from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, target_of
 
-WEIGHTED_OPS = (q.Conv2dOp, q.GemmOp, q.MatMulOp)
+WEIGHTED_OPS = (q.Conv2dOp, q.GemmOp, q.MatMulOp, q.PReluOp)
 
 # --------------------------------------------------------------------------- the exponent rule
 
@@ -316,6 +324,10 @@ class _Scaler:
     # ---- ops
 
     def weighted(self, op: Operation) -> None:
+        if isinstance(op, q.PReluOp):  # the slope, a weight: per channel when it varies along C only
+            self.input_exp(op, 0)
+            self.quantize_weight(op, 1, axis=op.slope_axis())
+            return
         if isinstance(op, q.Conv2dOp):
             e_in = self.input_exp(op, 0)
             e_w = self.quantize_weight(op, 1, axis=0)

@@ -1,4 +1,4 @@
-"""quant ops that compute: conv2d, gemm, matmul, batch_norm and the elementwise ops."""
+"""quant ops that compute: conv2d, gemm, matmul, batch_norm and the elementwise ops (prelu, max, min...)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ from xdsl.irdl import (
 )
 
 from qcomp.dialects.accumulators import (
+    AlignedCompareAccumulator,
     AlignedSumAccumulator,
     ProductAccumulator,
     QuantConvAccumulator,
     QuantMatMulAccumulator,
+    SlopeProductAccumulator,
 )
 from qcomp.dialects.node_op import attr_value, broadcast_shapes, node_kw
 from qcomp.dialects.quant.base import (
@@ -46,7 +48,19 @@ from qcomp.dialects.quant.types import (
 )
 from qcomp.dialects.traits import ElementwiseFunction, SharesInputScale
 from qcomp.dialects.window import ConvWindow, window_attrs
-from qcomp.numerics import hard_sigmoid, hard_swish, leaky_relu, sigmoid
+from qcomp.numerics import (
+    celu,
+    elu,
+    hard_sigmoid,
+    hard_swish,
+    leaky_relu,
+    mish,
+    selu,
+    sigmoid,
+    softplus,
+    softsign,
+    thresholded_relu,
+)
 
 # --------------------------------------------------------------------------- compute ops
 
@@ -348,6 +362,75 @@ class NegOp(FunctionOp):
 
 
 @irdl_op_definition
+class AbsOp(FunctionOp):
+    """y = |x|."""
+
+    name = "quant.abs"
+    traits = traits_def(ElementwiseFunction("abs", np.abs))
+
+
+@irdl_op_definition
+class EluOp(FunctionOp):
+    """y = x if x >= 0 else alpha * (exp(x) - 1)."""
+
+    name = "quant.elu"
+    traits = traits_def(ElementwiseFunction("elu", elu, ("alpha",)))
+    alpha = attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class SeluOp(FunctionOp):
+    """y = gamma * (x if x > 0 else alpha * (exp(x) - 1))."""
+
+    name = "quant.selu"
+    traits = traits_def(ElementwiseFunction("selu", selu, ("alpha", "gamma")))
+    alpha = attr_def(FloatAttr)
+    gamma = attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class CeluOp(FunctionOp):
+    """y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    name = "quant.celu"
+    traits = traits_def(ElementwiseFunction("celu", celu, ("alpha",)))
+    alpha = attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class SoftplusOp(FunctionOp):
+    """y = log(1 + exp(x))."""
+
+    name = "quant.softplus"
+    traits = traits_def(ElementwiseFunction("softplus", softplus))
+
+
+@irdl_op_definition
+class SoftsignOp(FunctionOp):
+    """y = x / (1 + |x|)."""
+
+    name = "quant.softsign"
+    traits = traits_def(ElementwiseFunction("softsign", softsign))
+
+
+@irdl_op_definition
+class ThresholdedReluOp(FunctionOp):
+    """y = x if x > alpha else 0."""
+
+    name = "quant.thresholded_relu"
+    traits = traits_def(ElementwiseFunction("thresholded_relu", thresholded_relu, ("alpha",)))
+    alpha = attr_def(FloatAttr)
+
+
+@irdl_op_definition
+class MishOp(FunctionOp):
+    """y = x * tanh(log(1 + exp(x)))."""
+
+    name = "quant.mish"
+    traits = traits_def(ElementwiseFunction("mish", mish))
+
+
+@irdl_op_definition
 class LrnOp(UnaryOp):
     """ONNX LRN across channels (axis 1): y = x / (bias + alpha / size * S)^beta, S the sum of x^2
     over the channels [c - floor((size-1)/2), c + ceil((size-1)/2)] (see `qcomp.numerics.lrn`)."""
@@ -374,6 +457,42 @@ class LrnOp(UnaryOp):
             raise self.error("expects an input with a channel axis")
         if self.size_value < 1:
             raise self.error(f"size {self.size_value} must be positive")
+
+
+@irdl_op_definition
+class PReluOp(QuantOp):
+    """ONNX PRelu: y = x for x >= 0, slope * x for x < 0; `slope` broadcasts to the input
+    (unidirectional numpy broadcasting: [C, 1, 1] per channel of an NCHW input, [1] one value...).
+    After pot-scale the slope is a quantized constant (see `shift.prelu` for the integers).
+        %y = quant.prelu %x, %s {node = "prelu1"}
+            : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    """
+
+    name = "quant.prelu"
+    traits = traits_def(SlopeProductAccumulator())
+    input = operand_def(TensorType)
+    slope = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, slope: SSAValue, result_type: Attribute | None = None, *,
+                 node: str | None = None):
+        super().__init__(operands=[x, slope], result_types=[result_type or x.type], attributes=node_kw(node))
+
+    def slope_axis(self) -> int | None:
+        """The axis of `slope` that runs along the input's channels (axis 1) when the slope varies
+        along no other axis (its per-channel quantization axis), else None."""
+        xs, ss = shape_of(self.input), shape_of(self.slope)
+        axis = len(ss) - (len(xs) - 1)
+        if len(xs) < 2 or not 0 <= axis < len(ss) or any(d != 1 for i, d in enumerate(ss) if i != axis):
+            return None
+        return axis
+
+    def verify_(self) -> None:
+        xs = shape_of(self.input)
+        if broadcast_shapes(self, xs, shape_of(self.slope)) != xs:
+            raise self.error(f"slope of shape {list(shape_of(self.slope))} does not broadcast to the input "
+                             f"{list(xs)}")
+        self.expect_shape(xs)
 
 
 @irdl_op_definition
@@ -434,3 +553,19 @@ class DivOp(BinaryOp):
 
     name = "quant.div"
     traits = traits_def(DropsNoop("DropNeutralArithmetic"))
+
+
+@irdl_op_definition
+class MaxOp(BinaryOp):
+    """y = max(lhs, rhs) (ONNX Max of two inputs; n-ary Max is a chain), numpy broadcasting."""
+
+    name = "quant.max"
+    traits = traits_def(AlignedCompareAccumulator())
+
+
+@irdl_op_definition
+class MinOp(BinaryOp):
+    """y = min(lhs, rhs) (ONNX Min of two inputs; n-ary Min is a chain), numpy broadcasting."""
+
+    name = "quant.min"
+    traits = traits_def(AlignedCompareAccumulator())

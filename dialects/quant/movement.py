@@ -1,5 +1,5 @@
 """quant ops that pool or move data: maxpool, avgpool, global_avgpool, concat, reshape, flatten,
-transpose, pad."""
+transpose, pad, slice."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from xdsl.irdl import (
 )
 
 from qcomp.dialects.accumulators import WindowAccumulator
-from qcomp.dialects.movement import ConcatBase, PadBase, ReshapeBase, TransposeBase
+from qcomp.dialects.movement import ConcatBase, PadBase, ReshapeBase, SliceBase, TransposeBase
 from qcomp.dialects.node_op import node_kw
 from qcomp.dialects.quant.base import (
     QuantOp,
@@ -151,3 +151,15 @@ class PadOp(QuantOp, PadBase):
     @property
     def fill(self) -> float:
         return self.value.value.data if self.value is not None else 0.0
+
+
+@irdl_op_definition
+class SliceOp(QuantOp, SliceBase):
+    """Strided slice (ONNX Slice with constant, positive steps; Split is one slice per output):
+    see SliceBase. The result holds input values: it shares the input's exponent.
+        %y = quant.slice %x {node = "slice", starts = array<i64: 0, 2, 0, 0>, ends = array<i64: 1, 6, 8, 8>,
+               steps = array<i64: 1, 2, 1, 1>} : (tensor<1x8x8x8xf32>) -> tensor<1x2x8x8xf32>
+    """
+
+    name = "quant.slice"
+    traits = traits_def(DropsNoop("DropFullSlice"), SharesInputScale(), RangeOfInputs())

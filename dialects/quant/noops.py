@@ -5,7 +5,7 @@ The ops name them through their canonicalization traits (`qcomp.dialects.quant.c
 Removed, when the result type equals the input's type exactly (so a re-quantizing op, whose
 `!quant.pot` result type differs from its input's, stays: it is a rounding, not a no-op):
 - reshape to the same shape, flatten producing the same shape, transpose by the identity;
-- pad with all-zero pads, clip with no bounds, concat of a single input;
+- pad with all-zero pads, clip with no bounds, concat of a single input, slice of everything;
 - add of an all-zero constant (either side), sub of an all-zero constant (right side),
   mul by an all-one constant (either side), div by an all-one constant (right side),
   where broadcasting does not change the shape; an add with a fused activation stays.
@@ -74,6 +74,16 @@ class DropUnboundedClip(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.ClipOp, rewriter: PatternRewriter) -> None:
         if op.min is None and op.max is None:
+            _forward(op, op.input, rewriter)
+
+
+@dataclass
+class DropFullSlice(RewritePattern):
+    """slice that keeps every element."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.SliceOp, rewriter: PatternRewriter) -> None:
+        if op.is_full():
             _forward(op, op.input, rewriter)
 
 

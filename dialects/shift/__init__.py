@@ -51,7 +51,10 @@ from qcomp.dialects.shift.compute import (
     FcOp,
     LrnOp,
     LutOp,
+    MaxOp,
+    MinOp,
     MulOp,
+    PReluOp,
     RequantOp,
     SoftmaxOp,
 )
@@ -62,14 +65,21 @@ from qcomp.dialects.shift.movement import (
     MaxPoolOp,
     PadOp,
     ReshapeOp,
+    SliceOp,
     TransposeOp,
+)
+from qcomp.dialects.shift.resample import (
+    ResizeNearestOp,
+    ResizeOp,
+    ZeroInterleaveOp,
 )
 
 Shift = Dialect(
     "shift",
     [
-        ConstantOp, Conv2dOp, FcOp, AddOp, MulOp, RequantOp, ClampOp, LutOp, LrnOp, SoftmaxOp,
-        MaxPoolOp, AvgPoolOp, GlobalAvgPoolOp, ConcatOp, ReshapeOp, TransposeOp, PadOp,
+        ConstantOp, Conv2dOp, FcOp, AddOp, MaxOp, MinOp, MulOp, PReluOp, RequantOp, ClampOp, LutOp, LrnOp, SoftmaxOp,
+        MaxPoolOp, AvgPoolOp, GlobalAvgPoolOp, ConcatOp, ReshapeOp, TransposeOp, PadOp, SliceOp,
+        ResizeNearestOp, ResizeOp, ZeroInterleaveOp,
     ],
     [],
 )
@@ -84,6 +94,9 @@ __all__ = [
     "Conv2dOp",
     "FcOp",
     "AddOp",
+    "MaxOp",
+    "MinOp",
+    "PReluOp",
     "MulOp",
     "RequantOp",
     "ClampOp",
@@ -97,5 +110,9 @@ __all__ = [
     "ReshapeOp",
     "TransposeOp",
     "PadOp",
+    "SliceOp",
+    "ResizeNearestOp",
+    "ResizeOp",
+    "ZeroInterleaveOp",
     "Shift",
 ]

@@ -1,4 +1,4 @@
-"""shift ops that compute: conv2d, fc, add, mul, requant, clamp, lut, softmax."""
+"""shift ops that compute: conv2d, fc, add, max, min, prelu, mul, requant, clamp, lut, lrn, softmax."""
 
 from __future__ import annotations
 
@@ -25,7 +25,13 @@ from xdsl.irdl import (
     traits_def,
 )
 
-from qcomp.dialects.accumulators import AlignedSumAccumulator, ProductAccumulator, ShiftWeightedAccumulator
+from qcomp.dialects.accumulators import (
+    AlignedCompareAccumulator,
+    AlignedSumAccumulator,
+    ProductAccumulator,
+    ShiftWeightedAccumulator,
+    SlopeProductAccumulator,
+)
 from qcomp.dialects.constants import dense_to_numpy
 from qcomp.dialects.node_op import attr_value, broadcast_shapes, node_kw, shape
 from qcomp.dialects.shift.base import (
@@ -226,22 +232,10 @@ class _BinaryOp(ShiftOp):
         return self.exp(self.lhs, "lhs"), self.exp(self.rhs, "rhs"), self.exp(self.output, "result")
 
 
-@irdl_op_definition
-class AddOp(_BinaryOp):
-    """Integer addition aligning two exponents, with requantization and fused activation.
+class _AlignedOp(_BinaryOp):
+    """Base of add/max/min: `align` = [la, lb], left shifts >= 0 (absent: 0, 0) that bring both
+    inputs to a common exponent e_c = e_a - la = e_b - lb; `shift` s = e_out - e_c."""
 
-    With `align` = [la, lb] (left shifts >= 0 that bring both inputs to a common exponent
-    e_c = e_a - la = e_b - lb) and `shift` s = e_out - e_c (numpy broadcasting):
-        acc = (a << la) + (b << lb)                 (exact; must fit int32)
-        out = clamp(rshift(acc, s), lo, hi)
-        %y = shift.add %a, %b {node = "add", align = array<i64: 0, 2>, shift = 1 : i64,
-               clamp = array<i64: 0, 127>}
-            : (tensor<1x8x4x4x!quant.pot<i8, -6>>, tensor<1x8x4x4x!quant.pot<i8, -4>>)
-            -> tensor<1x8x4x4x!quant.pot<i8, -5>>
-    """
-
-    name = "shift.add"
-    traits = traits_def(AlignedSumAccumulator())
     align = opt_attr_def(DenseArrayBase)
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute, *, align: Sequence[int],
@@ -267,6 +261,129 @@ class AddOp(_BinaryOp):
             raise self.error(f"align [{la}, {lb}] does not bring exponents {ea} and {eb} to a common one")
         if self.shift_amount != eo - (ea - la):
             raise self.error(f"shift {self.shift_amount} must be e_out - e_common = {eo - (ea - la)}")
+
+
+@irdl_op_definition
+class AddOp(_AlignedOp):
+    """Integer addition aligning two exponents, with requantization and fused activation.
+
+    With `align` = [la, lb] (left shifts >= 0 that bring both inputs to a common exponent
+    e_c = e_a - la = e_b - lb) and `shift` s = e_out - e_c (numpy broadcasting):
+        acc = (a << la) + (b << lb)                 (exact; must fit int32)
+        out = clamp(rshift(acc, s), lo, hi)
+        %y = shift.add %a, %b {node = "add", align = array<i64: 0, 2>, shift = 1 : i64,
+               clamp = array<i64: 0, 127>}
+            : (tensor<1x8x4x4x!quant.pot<i8, -6>>, tensor<1x8x4x4x!quant.pot<i8, -4>>)
+            -> tensor<1x8x4x4x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.add"
+    traits = traits_def(AlignedSumAccumulator())
+
+
+@irdl_op_definition
+class MaxOp(_AlignedOp):
+    """Integer maximum of two tensors on a common grid, requantized once (numpy broadcasting).
+
+    With `align` = [la, lb] (left shifts onto the common exponent e_c = e_a - la = e_b - lb)
+    and `shift` s = e_out - e_c:
+        m   = max(a << la, b << lb)                 (exact; the aligned values fit int32)
+        out = clamp(rshift(m, s), lo, hi)
+    Exact: rounding half up is monotone, so it commutes with max, and m is the real maximum
+    on the common grid; the result is that maximum rounded onto the output grid.
+        %y = shift.max %a, %b {node = "max", align = array<i64: 0, 2>, shift = 1 : i64}
+            : (tensor<1x8x!quant.pot<i8, -6>>, tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.max"
+    traits = traits_def(AlignedCompareAccumulator())
+
+
+@irdl_op_definition
+class MinOp(_AlignedOp):
+    """Integer minimum of two tensors on a common grid, requantized once (numpy broadcasting).
+
+    As shift.max with min: out = clamp(rshift(min(a << la, b << lb), s), lo, hi).
+        %y = shift.min %a, %b {node = "min", shift = 0 : i64}
+            : (tensor<1x8x!quant.pot<i8, -5>>, tensor<1x8x!quant.pot<i8, -5>>) -> tensor<1x8x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.min"
+    traits = traits_def(AlignedCompareAccumulator())
+
+
+@irdl_op_definition
+class PReluOp(ShiftOp):
+    """Integer PRelu with a quantized slope, both branches requantized once to the output grid.
+
+    `slope` is an integer constant that broadcasts to the input (numpy, unidirectional) with
+    exponent(s) e_s: one for the tensor, or one per channel when the slope varies along the
+    input's channel axis (1) only. With `shift` = e_out - e_in and `slope_shift` s_c =
+    e_out - (e_in + e_s[c]) (one value, or one per channel c of axis 1):
+        out = clamp(x >= 0 ? rshift(x, shift) : rshift(x * slope, s_c), qmin, qmax)
+    x * slope is exact (storages of at most 16 bits: it fits int32 for 8-bit ones; checked by
+    check-overflow). Both branches round the exact real value x * 2^e_in or
+    x * slope * 2^(e_in + e_s) half up onto the output grid, once: the float PRelu on the
+    quantized input and slope, rounded. A scalar slope is a LeakyRelu (a table) instead.
+        %y = shift.prelu %x, %s {node = "prelu", shift = 0 : i64, slope_shift = array<i64: 7>}
+            : (tensor<1x8x4x4x!quant.pot<i8, -4>>, tensor<1x8x1x1x!quant.pot<i8, -7>>)
+            -> tensor<1x8x4x4x!quant.pot<i8, -4>>
+    """
+
+    name = "shift.prelu"
+    traits = traits_def(SlopeProductAccumulator())
+    input = operand_def(TensorType)
+    slope = operand_def(TensorType)
+    shift = attr_def(IntegerAttr[I64])
+    slope_shift = attr_def(DenseArrayBase)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, slope: SSAValue, result_type: Attribute, *, shift: int,
+                 slope_shift: Sequence[int], node: str | None = None):
+        attrs: dict[str, Attribute] = {**node_kw(node), "shift": _i64(shift), "slope_shift": ints(slope_shift)}
+        super().__init__(operands=[x, slope], result_types=[result_type], attributes=attrs)
+
+    @property
+    def shift_amount(self) -> int:
+        return self.shift.value.data
+
+    def slope_shifts(self) -> list[int]:
+        """`slope_shift` per channel of axis 1 (one value when it is the same for all)."""
+        return int_list(self.slope_shift)
+
+    def verify_(self) -> None:
+        xs, ss = shape(self.input), shape(self.slope)
+        if broadcast_shapes(self, xs, ss) != xs:
+            raise self.error(f"slope of shape {list(ss)} does not broadcast to the input {list(xs)}")
+        self.expect_shape(xs)
+        for v, what in ((self.input, "input"), (self.slope, "slope")):
+            if self.storage(v, what).width.data > 16:
+                raise self.error(f"{what} storage is wider than 16 bits")
+        self.storage(self.output, "result")
+        ch = xs[1] if len(xs) >= 2 else 1
+        sl = self.slope_shifts()
+        if len(sl) not in (1, ch):
+            raise self.error(f"slope_shift needs 1 or {ch} values, got {len(sl)}")
+        _check_shift_range(self, "shift", [self.shift_amount])
+        _check_shift_range(self, "slope_shift", sl)
+        ei, eo = self.exp(self.input, "input"), self.exp(self.output, "result")
+        if ei is None or eo is None:
+            return
+        if self.shift_amount != eo - ei:
+            raise self.error(f"shift {self.shift_amount} must be e_out - e_in = {eo - ei}")
+        axis = len(ss) - (len(xs) - 1)
+        per_channel = (len(xs) >= 2 and 0 <= axis < len(ss) and ss[axis] == ch
+                       and all(d == 1 for i, d in enumerate(ss) if i != axis))
+        es = self.channel_exps(self.slope, axis if per_channel else 0, ch if per_channel else ss[0] if ss else 1,
+                               "slope")
+        if es is None:
+            return
+        if not per_channel and len(set(es)) != 1:
+            raise self.error("a slope that is not per channel must have one exponent")
+        want = [eo - (ei + e) for e in (es if per_channel else es[:1])]
+        got = sl * len(want) if len(sl) == 1 else sl
+        if got != want:
+            raise self.error(f"slope_shift {_compact(sl)} must be e_out - (e_in + e_slope) = {_compact(want)}")
 
 
 @irdl_op_definition

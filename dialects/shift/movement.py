@@ -1,4 +1,4 @@
-"""shift ops that pool or move data: maxpool, avgpool, global_avgpool, concat, reshape, transpose, pad."""
+"""shift ops that pool or move data: maxpool, avgpool, global_avgpool, concat, reshape, transpose, pad, slice."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from xdsl.irdl import (
 )
 
 from qcomp.dialects.accumulators import WindowAccumulator
-from qcomp.dialects.movement import ConcatBase, PadBase, ReshapeBase, TransposeBase
+from qcomp.dialects.movement import ConcatBase, PadBase, ReshapeBase, SliceBase, TransposeBase
 from qcomp.dialects.node_op import node_kw
 from qcomp.dialects.shift.base import (
     ShiftOp,
@@ -201,6 +201,19 @@ class TransposeOp(_CopyOp, TransposeBase):
     """
 
     name = "shift.transpose"
+
+
+@irdl_op_definition
+class SliceOp(_CopyOp, SliceBase):
+    """Strided slice, a copy of the selected integers (see SliceBase); same element type in and out.
+
+        out[i_0, i_1, ...] = in[starts[0] + i_0 * steps[0], starts[1] + i_1 * steps[1], ...]
+        %y = shift.slice %x {node = "split:1", starts = array<i64: 0, 4, 0, 0>, ends = array<i64: 1, 8, 3, 3>,
+               steps = array<i64: 1, 1, 1, 1>}
+            : (tensor<1x8x3x3x!quant.pot<i8, -5>>) -> tensor<1x4x3x3x!quant.pot<i8, -5>>
+    """
+
+    name = "shift.slice"
 
 
 @irdl_op_definition

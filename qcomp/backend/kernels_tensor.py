@@ -62,12 +62,17 @@ def gen_lut(name: str, x: View, y: View, table: np.ndarray) -> KernelCode:
 
 def gen_binary(name: str, kind: str, a: View, b: View, y: View, *, align: tuple[int, int] = (0, 0),
                shift: int, lo: int, hi: int) -> KernelCode:
-    """add: clamp(rshift((a << la) + (b << lb), s)); mul: clamp(rshift(a * b, s)); numpy broadcasting."""
+    """add: clamp(rshift((a << la) + (b << lb), s)); max / min: clamp(rshift(max(a << la, b << lb), s));
+    mul: clamp(rshift(a * b, s)); numpy broadcasting."""
     la, lb = align
-    if kind == "add":
-        bound = _max_abs(a.ctype) * (1 << la) + _max_abs(b.ctype) * (1 << lb)
+    aligned = kind in ("add", "max", "min")
+    if aligned:
         fa = f" * {1 << la}" if la else ""
         fb = f" * {1 << lb}" if lb else ""
+    if kind == "add":
+        bound = _max_abs(a.ctype) * (1 << la) + _max_abs(b.ctype) * (1 << lb)
+    elif aligned:
+        bound = max(_max_abs(a.ctype) * (1 << la), _max_abs(b.ctype) * (1 << lb))
     else:
         bound = _max_abs(a.ctype) * _max_abs(b.ctype)
     acc_t = _acc_type(bound)
@@ -75,6 +80,9 @@ def gen_binary(name: str, kind: str, a: View, b: View, y: View, *, align: tuple[
     def expr(ia: str, ib: str) -> str:
         if kind == "add":
             acc = f"({acc_t})x0[{ia}]{fa} + ({acc_t})x1[{ib}]{fb}"
+        elif aligned:
+            va, vb = f"({acc_t})x0[{ia}]{fa}", f"({acc_t})x1[{ib}]{fb}"
+            acc = f"({va} {'>' if kind == 'max' else '<'} {vb} ? {va} : {vb})"
         else:
             acc = f"({acc_t})x0[{ia}] * x1[{ib}]"
         return f"({y.ctype}){_requant_call(acc_t, acc, str(shift), lo, hi)}"
@@ -100,6 +108,36 @@ def gen_binary(name: str, kind: str, a: View, b: View, y: View, *, align: tuple[
                       f"y[{_offset(ys, names)}] = {expr(_offset(bstrides(a, 'lhs'), names), _offset(bstrides(b, 'rhs'), names))};",
                       tail])
     return KernelCode(_io([a, b], y), body, "", [], None, y.size if kind == "mul" else 0)
+
+
+def gen_prelu(name: str, x: View, slope: View, y: View, shift: int, slope_shifts: list[int]) -> KernelCode:
+    """y = clamp(x >= 0 ? rshift(x, shift) : rshift(x * slope, slope_shift[c])) (shift.prelu); the
+    slope broadcasts to x (numpy), slope_shift has one value or one per channel (axis 1)."""
+    rank = len(y.shape)
+    lo, hi = CTYPE_RANGE[y.ctype]
+    acc_t = _acc_type(max(_max_abs(x.ctype) * _max_abs(slope.ctype), _max_abs(x.ctype)))
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    st = list(_strides(slope, "slope"))
+    pad = rank - len(slope.shape)
+    sshape = [1] * pad + list(slope.shape)
+    sst = [0 if sshape[d] == 1 else ([0] * pad + st)[d] for d in range(rank)]
+    names = [f"i{d}" for d in range(rank)]
+    head, tail, names = _loops(list(y.shape), names)
+    globals_: list[GlobalData] = []
+    if len(set(slope_shifts)) == 1:
+        neg_s = str(slope_shifts[0])
+    else:
+        neg_s = f"{name}_s[{names[1]}]"
+        globals_.append(GlobalData(f"{name}_s", np.asarray(slope_shifts, np.int64), "int8_t"))
+    pos = _requant_call(acc_t, "v", str(shift), lo, hi)
+    neg = _requant_call(acc_t, f"v * x1[{_offset(sst, names)}]", neg_s, lo, hi)
+    body = "\n".join([
+        head,
+        f"const {acc_t} v = x0[{_offset(xs, names)}];",
+        f"y[{_offset(ys, names)}] = ({y.ctype})(v >= 0 ? {pos} : {neg});",
+        tail,
+    ])
+    return KernelCode(_io([x, slope], y), body, "", globals_, None, 0)
 
 
 # --------------------------------------------------------------------------- pooling
@@ -286,6 +324,18 @@ def gen_transpose(name: str, x: View, y: View, perm: list[int]) -> KernelCode:
     head, tail, names = _loops(list(y.shape), names)
     x_for_out = [xs[p] for p in perm]
     body = "\n".join([head, f"y[{_offset(ys, names)}] = x0[{_offset(x_for_out, names)}];", tail])
+    return KernelCode(_io([x], y), body, "", [], None, 0)
+
+
+def gen_slice(name: str, x: View, y: View, starts: list[int], steps: list[int]) -> KernelCode:
+    """y[i0, i1, ...] = x[starts[0] + i0 * steps[0], ...]: a strided copy (any layout with strides,
+    e.g. a channel slice of an NHWC tensor)."""
+    xs, ys = _strides(x, "input"), _strides(y, "output")
+    names = [f"i{d}" for d in range(len(y.shape))]
+    head, tail, names = _loops(list(y.shape), names)
+    base = sum(b * st for b, st in zip(starts, xs))
+    body = "\n".join([head, f"y[{_offset(ys, names)}] = x0[{_offset([st * k for st, k in zip(xs, steps)], names, base)}];",
+                      tail])
     return KernelCode(_io([x], y), body, "", [], None, 0)
 
 

@@ -16,7 +16,10 @@ once, on the result grid.
   at lowering time: weights become [N, K] (trans_b folded), alpha = m * 2^k (m odd, which
   any finite float is) moves k into the weight exponents and multiplies the integers by m
   when they stay in range, beta likewise into the bias; otherwise it is rejected.
-* add / mul / concat / requantizing moves -> shifts between the operands' and result's exponents.
+* add / max / min / mul / concat / requantizing moves -> shifts between the operands' and result's
+  exponents (max / min compare the inputs aligned on the finer grid, then round once).
+* prelu -> `shift.prelu`: the quantized slope multiplies the negative inputs, each branch is
+  rounded once onto the output grid; slice -> `shift.slice` (a copy on the input's grid).
 * relu / clip: `shift.clamp` on one exponent, `shift.requant` with bounds across exponents
   (exact: rounding is monotone, so it commutes with clamping).
 * sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu -> `shift.lut` (table computed in
@@ -44,6 +47,7 @@ from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, element_d
 from qcomp.dialects.traits import ElementwiseFunction
 from qcomp.numerics import dyadic, grid_bound, round_half_up
 from qcomp.numerics.lrn import lrn_table
+from qcomp.numerics.resize import fixed_point_taps
 
 PASS = "lower-quant-to-shift"
 ACC_BITS = 32
@@ -360,6 +364,53 @@ class LowerAdd(RewritePattern):
         finish(op, rewriter, [new])
 
 
+class LowerMaxMin(RewritePattern):
+    """quant.max / quant.min -> shift.max / shift.min: both inputs shifted left onto the finer
+    exponent, compared, one rounding to the output (exact: rounding commutes with max / min)."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, q.MaxOp | q.MinOp):
+            return
+        check_quantized(op)
+        ea, eb = act_exp(op, op.lhs, "lhs"), act_exp(op, op.rhs, "rhs")
+        e_out = act_exp(op, op.output, "result")
+        ec = min(ea, eb)
+        la, lb = ea - ec, eb - ec
+        worst = max(max(-lo, hi) << s for (lo, hi), s in
+                    ((sh.int_range(pot(op, v, "x").storage), s) for v, s in ((op.lhs, la), (op.rhs, lb))))
+        if worst >= 1 << (ACC_BITS - 1):
+            raise fail(op, f"exponents {ea} and {eb} are too far apart: aligning them can overflow the "
+                           f"{ACC_BITS}-bit accumulator")
+        cls = sh.MaxOp if isinstance(op, q.MaxOp) else sh.MinOp
+        finish(op, rewriter, [cls(op.lhs, op.rhs, op.output.type, align=(la, lb), shift=e_out - ec, node=_node(op))])
+
+
+class LowerPRelu(RewritePattern):
+    """quant.prelu -> shift.prelu: x >= 0 requantized by e_out - e_in, x < 0 multiplied by the
+    quantized slope and requantized by e_out - (e_in + e_s[c]) (one value, or per channel)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: q.PReluOp, rewriter: PatternRewriter) -> None:
+        check_quantized(op)
+        e_in, e_out = act_exp(op, op.input, "input"), act_exp(op, op.output, "result")
+        if const_array(op.slope) is None:
+            raise fail(op, "the slope must be a constant")
+        p_s = pot(op, op.slope, "slope")
+        axis = op.slope_axis()
+        if p_s.per_axis:
+            if axis is None or p_s.axis.data != axis:
+                raise fail(op, f"slope {p_s} is per axis {p_s.axis.data}: only the channel axis may have "
+                               f"one exponent per slice")
+            exps = p_s.exps
+        else:
+            exps = [p_s.exp]
+        for v, what in ((op.input, "input"), (op.slope, "slope")):
+            if pot(op, v, what).bits > 16:
+                raise fail(op, f"the {what} needs at most 16 bits, got {pot(op, v, what).storage}")
+        finish(op, rewriter, [sh.PReluOp(op.input, op.slope, op.output.type, shift=e_out - e_in,
+                                         slope_shift=compact([e_out - e_in - e for e in exps]), node=_node(op))])
+
+
 class LowerMul(RewritePattern):
     """quant.mul -> shift.mul: exact integer product, one rounding shift to the output exponent."""
 
@@ -557,6 +608,18 @@ class LowerTranspose(RewritePattern):
         finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
 
 
+class LowerSlice(RewritePattern):
+    """quant.slice -> shift.slice (+ requant if the exponent changes)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: q.SliceOp, rewriter: PatternRewriter) -> None:
+        check_quantized(op)
+        node = _node(op)
+        new = sh.SliceOp(op.input, op.start_list, op.end_list, op.step_list,
+                         _retyped(op.output.type, op.input.type), node=node)
+        finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
+
+
 class LowerPad(RewritePattern):
     """quant.pad -> shift.pad; the fill value is rounded half up onto the input grid (0.0 -> 0)."""
 
@@ -571,14 +634,69 @@ class LowerPad(RewritePattern):
         finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
 
 
+# --------------------------------------------------------------------------- resampling
+
+
+class LowerResizeNearest(RewritePattern):
+    """quant.resize_nearest -> shift.resize_nearest with its index tables (+ requant if the result
+    has another exponent); the extrapolation value rounded half up onto the input's grid."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: q.ResizeNearestOp, rewriter: PatternRewriter) -> None:
+        check_quantized(op)
+        e_in = act_exp(op, op.input, "input")
+        rows, cols = op.index_tables()
+        node = _node(op)
+        fill = grid_bound(op.extrapolation, e_in, *sh.int_range(pot(op, op.input, "input").storage))
+        new = sh.ResizeNearestOp(op.input, rows, cols, _retyped(op.output.type, op.input.type), fill=fill,
+                                 node=node)
+        finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
+
+
+class LowerResize(RewritePattern):
+    """quant.resize -> shift.resize: the filter's weights at F fraction bits, shift 2F + e_out - e_in
+    (`qcomp.numerics.resize.fixed_point_taps` picks F: exact weights if possible, a proven int32
+    accumulator always); the extrapolation value rounded half up onto the result's grid."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: q.ResizeOp, rewriter: PatternRewriter) -> None:
+        check_quantized(op)
+        e_in, e_out = act_exp(op, op.input, "input"), act_exp(op, op.output, "result")
+        p_in = pot(op, op.input, "input")
+        if p_in.bits > 16:
+            raise fail(op, f"the integer resize needs an input of at most 16 bits, got {p_in.storage}")
+        (ri, rw), (ci, cw) = op.taps()
+        try:
+            f, rq, cq = fixed_point_taps(rw, cw, max(-p_in.qmin, p_in.qmax))
+        except ValueError as e:
+            raise fail(op, str(e)) from None
+        fill = grid_bound(op.extrapolation, e_out, *sh.int_range(pot(op, op.output, "result").storage))
+        finish(op, rewriter, [sh.ResizeOp(op.input, (ri, rq), (ci, cq), op.output.type, frac_bits=f,
+                                          shift=2 * f + e_out - e_in, fill=fill, node=_node(op))])
+
+
+class LowerZeroInterleave(RewritePattern):
+    """quant.zero_interleave -> shift.zero_interleave (+ requant if the exponent changes)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: q.ZeroInterleaveOp, rewriter: PatternRewriter) -> None:
+        check_quantized(op)
+        act_exp(op, op.input, "input")
+        node = _node(op)
+        new = sh.ZeroInterleaveOp(op.input, op.stride_hw, op.pad_tlbr, _retyped(op.output.type, op.input.type),
+                                  node=node)
+        finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
+
+
 # --------------------------------------------------------------------------- the pattern list
 
 def quant_to_shift_patterns() -> list[RewritePattern]:
     """Fresh instances of every quant -> shift pattern."""
     return [
-        LowerConstant(), LowerConv2d(), LowerGemm(), LowerMatMul(), LowerAdd(), LowerMul(), LowerClamp(),
-        LowerLut(), LowerLrn(), LowerSoftmax(), LowerMaxPool(), LowerAvgPool(), LowerGlobalAvgPool(), LowerConcat(),
-        LowerReshape(), LowerTranspose(), LowerPad(),
+        LowerConstant(), LowerConv2d(), LowerGemm(), LowerMatMul(), LowerAdd(), LowerMaxMin(), LowerMul(),
+        LowerPRelu(), LowerClamp(), LowerLut(), LowerLrn(), LowerSoftmax(), LowerMaxPool(), LowerAvgPool(),
+        LowerGlobalAvgPool(), LowerConcat(), LowerReshape(), LowerTranspose(), LowerSlice(), LowerPad(),
+        LowerResizeNearest(), LowerResize(), LowerZeroInterleave(),
     ]
 
 

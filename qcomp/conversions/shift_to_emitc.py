@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, StringAttr,
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from qcomp.backend.kernels import HELPERS, ConvSpec, FcSpec, KernelCode, KernelError, gen_conv2d, gen_fc
+from qcomp.backend.kernels_resample import gen_resize, gen_resize_nearest, gen_zero_interleave
 from qcomp.backend.kernels_tensor import (
     gen_avgpool,
     gen_binary,
@@ -40,8 +41,10 @@ from qcomp.backend.kernels_tensor import (
     gen_lut,
     gen_maxpool,
     gen_pad,
+    gen_prelu,
     gen_relayout,
     gen_requant,
+    gen_slice,
     gen_softmax,
     gen_transpose,
 )
@@ -304,6 +307,10 @@ class Lowering:
                 break
         if rule is None:
             raise LoweringError(f"{op.name} '{node_of(op)}': no C lowering for this op")
+        for r in op.results:
+            if isinstance(r.type, TensorType) and 0 in r.type.get_shape():
+                raise LoweringError(f"{op.name} '{node_of(op)}': its result {r.type} is empty: the C backend "
+                                    "has no empty tensors")
         for v in op.operands:
             if v not in self.vals and v not in self.consts:
                 raise LoweringError(f"{op.name} '{node_of(op)}': operand {v} is not an activation or constant")
@@ -463,13 +470,25 @@ def _lower_binary(lw: Lowering, op: Operation) -> None:
         a, b = lw.strided(op, a), lw.strided(op, b)
         if yv.strides() is None:
             raise LoweringError(f"{op.name} '{node_of(op)}': output layout {yv.describe()} is not strided")
-    kind = "add" if isinstance(op, sh.AddOp) else "mul"
-    assert isinstance(op, sh.AddOp | sh.MulOp)
+    kinds = {sh.AddOp: "add", sh.MaxOp: "max", sh.MinOp: "min", sh.MulOp: "mul"}
+    kind = kinds[type(op)]
+    assert isinstance(op, sh.AddOp | sh.MaxOp | sh.MinOp | sh.MulOp)
     lo, hi = op.clamp_bounds()
-    align = op.align_shifts if isinstance(op, sh.AddOp) else (0, 0)
+    align = op.align_shifts if isinstance(op, sh.AddOp | sh.MaxOp | sh.MinOp) else (0, 0)
     code = gen_binary("@K", kind, a.view, b.view, yv, align=align, shift=op.shift_amount, lo=lo, hi=hi)
     lw.kernel(op, code, [a, b], y)
     lw.vals[op.results[0]] = y
+
+
+def _lower_prelu(lw: Lowering, op: sh.PReluOp) -> None:
+    x = lw.strided(op, lw.vals[op.input])
+    slope = lw.val(op.slope)
+    y = lw.output_for(op, op.output, View(x.view.shape, x.view.split, x.view.perm, c_elt(op.output.type)))
+    if y.view.strides() is None:
+        raise LoweringError(f"{op.name} '{node_of(op)}': output layout {y.view.describe()} is not strided")
+    code = gen_prelu("@K", x.view, slope.view, y.view, op.shift_amount, op.slope_shifts())
+    lw.kernel(op, code, [x, slope], y)
+    lw.vals[op.output] = y
 
 
 def _lower_maxpool(lw: Lowering, op: sh.MaxPoolOp) -> None:
@@ -540,10 +559,40 @@ def _lower_transpose(lw: Lowering, op: sh.TransposeOp) -> None:
     lw.vals[op.output] = y
 
 
+def _lower_slice(lw: Lowering, op: sh.SliceOp) -> None:
+    x = lw.strided(op, lw.vals[op.input])
+    y = lw.output_for(op, op.output, _chw_view(_out_shape(op), c_elt(op.output.type)))
+    lw.kernel(op, gen_slice("@K", x.view, y.view, op.start_list, op.step_list), [x], y)
+    lw.vals[op.output] = y
+
+
 def _lower_pad(lw: Lowering, op: sh.PadOp) -> None:
     x = lw.strided(op, lw.vals[op.input])
     y = lw.output_for(op, op.output, _chw_view(_out_shape(op), c_elt(op.output.type)))
     lw.kernel(op, gen_pad("@K", x.view, y.view, op.pad_list, op.fill_value), [x], y)
+    lw.vals[op.output] = y
+
+
+def _lower_resize_nearest(lw: Lowering, op: sh.ResizeNearestOp) -> None:
+    x = lw.strided(op, lw.vals[op.input])
+    y = lw.output_for(op, op.output, View.nhwc(_out_shape(op), c_elt(op.output.type)))
+    rows, cols = op.index_tables()
+    lw.kernel(op, gen_resize_nearest("@K", x.view, y.view, rows, cols, op.fill_value), [x], y)
+    lw.vals[op.output] = y
+
+
+def _lower_resize(lw: Lowering, op: sh.ResizeOp) -> None:
+    x = lw.strided(op, lw.vals[op.input])
+    y = lw.output_for(op, op.output, View.nhwc(_out_shape(op), c_elt(op.output.type)))
+    rows, cols = op.tables()
+    lw.kernel(op, gen_resize("@K", x.view, y.view, rows, cols, op.shift_amount, op.fill_value), [x], y)
+    lw.vals[op.output] = y
+
+
+def _lower_zero_interleave(lw: Lowering, op: sh.ZeroInterleaveOp) -> None:
+    x = lw.strided(op, lw.vals[op.input])
+    y = lw.output_for(op, op.output, View.nhwc(_out_shape(op), c_elt(op.output.type)))
+    lw.kernel(op, gen_zero_interleave("@K", x.view, y.view, op.stride_hw, op.pad_tlbr), [x], y)
     lw.vals[op.output] = y
 
 
@@ -554,7 +603,10 @@ LOWERINGS: dict[type[Operation], Rule] = {
     sh.Conv2dOp: _lower_conv,
     sh.FcOp: _lower_fc,
     sh.AddOp: _lower_binary,
+    sh.MaxOp: _lower_binary,
+    sh.MinOp: _lower_binary,
     sh.MulOp: _lower_binary,
+    sh.PReluOp: _lower_prelu,
     sh.RequantOp: _lower_requant,
     sh.ClampOp: _lower_clamp,
     sh.LutOp: _lower_lut,
@@ -567,6 +619,10 @@ LOWERINGS: dict[type[Operation], Rule] = {
     sh.ReshapeOp: _lower_reshape,
     sh.TransposeOp: _lower_transpose,
     sh.PadOp: _lower_pad,
+    sh.ResizeNearestOp: _lower_resize_nearest,
+    sh.ResizeOp: _lower_resize,
+    sh.ZeroInterleaveOp: _lower_zero_interleave,
+    sh.SliceOp: _lower_slice,
 }
 
 

@@ -425,6 +425,16 @@ def transpose_kernel(op: Any, batched: bool) -> Kernel:
     return lambda x: np.ascontiguousarray(np.transpose(x, perm))
 
 
+def slice_kernel(op: Any, batched: bool) -> Kernel:
+    """A contiguous copy of the strided slice; a batched value keeps all its samples (the
+    batchable rule only batches slices whose leading axis is a kept 1)."""
+    index = list(op.index())
+    if batched and index:
+        index[0] = slice(None)
+    key = tuple(index)
+    return lambda x: np.ascontiguousarray(x[key])
+
+
 def pad_kernel(pads: Sequence[int], fill: float | int) -> Kernel:
     """Constant padding: `pads` = [begin_0 .. begin_r-1, end_0 .. end_r-1]."""
     r = len(pads) // 2

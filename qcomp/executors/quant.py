@@ -40,11 +40,14 @@ from qcomp.executors.base import (
     reshape_kernel,
     reshape_like,
     shape,
+    slice_kernel,
     transpose_batchable,
     transpose_kernel,
 )
 from qcomp.executors.fake_quant import dequantize, fake_quant
+from qcomp.numerics.conv_transpose import zero_interleave
 from qcomp.numerics.lrn import lrn
+from qcomp.numerics.resize import gather_hw, resample_hw
 
 KERNELS = KernelTable()
 F32 = np.float32
@@ -169,8 +172,19 @@ def _softmax(op: q.SoftmaxOp, batched: bool):
     return softmax
 
 
-for _op, _fn in ((q.AddOp, np.add), (q.SubOp, np.subtract), (q.MulOp, np.multiply), (q.DivOp, np.true_divide)):
+for _op, _fn in ((q.AddOp, np.add), (q.SubOp, np.subtract), (q.MulOp, np.multiply), (q.DivOp, np.true_divide),
+                 (q.MaxOp, np.maximum), (q.MinOp, np.minimum)):
     KERNELS.register(_op)(lambda op, batched, fn=_fn: _activated(op, fn))
+
+
+@KERNELS.register(q.PReluOp, batch=first_operand)
+def _prelu(op: q.PReluOp, batched: bool):
+    """x where x >= 0, else slope * x (slope broadcast; pot slopes are float64: the product is exact)."""
+
+    def prelu(x, slope):
+        return np.where(x >= 0, x, x * slope)
+
+    return prelu
 
 
 # --------------------------------------------------------------------------- pooling
@@ -211,11 +225,35 @@ def _concat(op: q.ConcatOp, batched: bool):
 
 KERNELS.register(q.ReshapeOp, q.FlattenOp, batch=reshape_like)(reshape_kernel)
 KERNELS.register(q.TransposeOp, batch=transpose_batchable)(transpose_kernel)
+KERNELS.register(q.SliceOp)(slice_kernel)
 
 
 @KERNELS.register(q.PadOp)
 def _pad(op: q.PadOp, batched: bool):
     return pad_kernel(op.pad_list, op.fill)
+
+
+# --------------------------------------------------------------------------- resampling
+
+
+@KERNELS.register(q.ResizeNearestOp)
+def _resize_nearest(op: q.ResizeNearestOp, batched: bool):
+    rows, cols = op.index_tables()
+    fill = op.extrapolation
+    return lambda x: gather_hw(x, rows, cols, fill)
+
+
+@KERNELS.register(q.ResizeOp)
+def _resize(op: q.ResizeOp, batched: bool):
+    rows, cols = op.taps()
+    fill = op.extrapolation
+    return lambda x: resample_hw(x, rows, cols, fill)
+
+
+@KERNELS.register(q.ZeroInterleaveOp)
+def _zero_interleave(op: q.ZeroInterleaveOp, batched: bool):
+    strides, pads = op.stride_hw, op.pad_tlbr
+    return lambda x: zero_interleave(x, strides, pads)
 
 
 # --------------------------------------------------------------------------- executor

@@ -42,11 +42,14 @@ from qcomp.executors.base import (
     pad_kernel,
     reshape_kernel,
     reshape_like,
+    slice_kernel,
     transpose_batchable,
     transpose_kernel,
 )
 from qcomp.numerics import exponent_array, grid_integers, int_bounds, rounded_div, rounded_scaled_div, rshift
+from qcomp.numerics.conv_transpose import zero_interleave
 from qcomp.numerics.lrn import lrn_int
+from qcomp.numerics.resize import fill_outputs, gather_hw, resize_acc
 from qcomp.numerics.windows import pad_hw as _pad_hw
 from qcomp.numerics.windows import window_counts
 from qcomp.numerics.windows import window_geometry as _geometry
@@ -261,6 +264,45 @@ def _add(op: sh.AddOp, batched: bool):
     return add
 
 
+@KERNELS.register(sh.MaxOp, sh.MinOp)
+def _max_min(op: sh.MaxOp | sh.MinOp, batched: bool):
+    """shift.max / shift.min: align both inputs by left shifts, compare, one rounding shift, clamp."""
+    la, lb = op.align_shifts
+    s = op.shift_amount
+    lo, hi = op.clamp_bounds()
+    limits = _acc_limits(op)
+    out_t = op.output.type
+    pick = np.maximum if isinstance(op, sh.MaxOp) else np.minimum
+
+    def max_min(a, b):
+        ta, tb = np.asarray(a, I64) << la, np.asarray(b, I64) << lb
+        _check_acc(op, limits, ta, "aligned lhs")
+        _check_acc(op, limits, tb, "aligned rhs")
+        return _saturate(rshift(pick(ta, tb), s), out_t, lo, hi)
+
+    return max_min
+
+
+@KERNELS.register(sh.PReluOp, batch=first_operand)
+def _prelu(op: sh.PReluOp, batched: bool):
+    """shift.prelu: x >= 0 -> rshift(x, shift); else rshift(x * slope, slope_shift[c]); clamp."""
+    s = op.shift_amount
+    sl = op.slope_shifts()
+    xs = sh.shape(op.input)
+    limits = _acc_limits(op)
+    out_t = op.output.type
+    # one shift, or one per channel: axis 1 of the IR shape, which x keeps (batched or not)
+    neg_s = sl[0] if len(sl) == 1 else np.asarray(sl, I64).reshape((1, -1) + (1,) * (len(xs) - 2))
+
+    def prelu(x, slope):
+        x64 = np.asarray(x, I64)
+        prod = x64 * np.asarray(slope, I64)
+        _check_acc(op, limits, prod, "product")
+        return _saturate(np.where(x64 >= 0, rshift(x64, s), rshift(prod, neg_s)), out_t)
+
+    return prelu
+
+
 @KERNELS.register(sh.MulOp)
 def _mul(op: sh.MulOp, batched: bool):
     """shift.mul: exact product, rounding shift, clamp."""
@@ -421,8 +463,40 @@ def _concat(op: sh.ConcatOp, batched: bool):
     return concat
 
 
+@KERNELS.register(sh.ResizeNearestOp)
+def _resize_nearest(op: sh.ResizeNearestOp, batched: bool):
+    """shift.resize_nearest: a gather of rows and columns."""
+    rows, cols = op.index_tables()
+    fill = op.fill_value
+    return lambda x: gather_hw(x, rows, cols, fill)
+
+
+@KERNELS.register(sh.ResizeOp)
+def _resize(op: sh.ResizeOp, batched: bool):
+    """shift.resize: exact separable sums of the fixed-point taps, one rounding shift, clamp."""
+    rows, cols = op.tables()
+    s, fill = op.shift_amount, op.fill_value
+    limits = _acc_limits(op)
+    out_t = op.output.type
+
+    def resize(x):
+        acc = resize_acc(x, rows, cols)
+        _check_acc(op, limits, acc)
+        return fill_outputs(_saturate(rshift(acc, s), out_t), rows[0], cols[0], fill)
+
+    return resize
+
+
+@KERNELS.register(sh.ZeroInterleaveOp)
+def _zero_interleave(op: sh.ZeroInterleaveOp, batched: bool):
+    """shift.zero_interleave: zeros between (and around) the input pixels."""
+    strides, pads = op.stride_hw, op.pad_tlbr
+    return lambda x: zero_interleave(x, strides, pads)
+
+
 KERNELS.register(sh.ReshapeOp, batch=reshape_like)(reshape_kernel)
 KERNELS.register(sh.TransposeOp, batch=transpose_batchable)(transpose_kernel)
+KERNELS.register(sh.SliceOp)(slice_kernel)
 
 
 @KERNELS.register(sh.PadOp)

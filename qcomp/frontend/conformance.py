@@ -5,14 +5,14 @@
     Path("docs/conformance.md").write_text(report.markdown())
 
 `onnx.backend.test.case.node.collect_testcases()` yields one single-node model per case,
-with input and expected output arrays. A case is *in scope* when every node's op type is
-one the importer supports and, once the inputs the importer needs as compile-time
-constants (`CONSTANT_INPUTS`: shapes, axes, pads, Clip bounds, Dropout ratio) are frozen
-into initializers from the case's data, all remaining graph inputs and outputs are
-float32 tensors (qcomp compiles float32 models only). Each in-scope case is imported
-(`import_model`), run with `qcomp.executors.quant.run_module(..., batched=False)` and
-compared with the expected outputs at rtol 1e-4, atol 1e-5 (a case whose stored outputs
-are rounded, and within its own declared tolerance, is compared with
+with input and expected output arrays. A case is *in scope* when every node's op type is one
+the importer supports and, once the inputs the importer needs as compile-time constants
+(`CONSTANT_INPUTS`: shapes, axes, pads, Clip bounds, Dropout ratio, PRelu slopes, Slice
+bounds, Split sizes, Resize / Upsample roi, scales and sizes, ConvTranspose weights) are frozen into initializers from the case's data, all remaining graph
+inputs and outputs are float32 tensors (qcomp compiles float32 models only). Each in-scope
+case is imported (`import_model`), run with `qcomp.executors.quant.run_module(...,
+batched=False)` and compared with the expected outputs at rtol 1e-4, atol 1e-5 (a case whose
+stored outputs are rounded, and within its own declared tolerance, is compared with
 `onnx.reference.ReferenceEvaluator` instead). A case that fails to import (an unsupported
 attribute, say) is a failure, with the reason.
 """
@@ -228,7 +228,9 @@ def _markdown(r: Report) -> str:
         "imported with `qcomp.frontend.onnx_import.import_model`, run with the float executor",
         "(`qcomp.executors.quant.run_module(..., batched=False)`) and compared with the expected",
         f"outputs at rtol {RTOL:g}, atol {ATOL:g}. Inputs the importer needs as compile-time constants",
-        "(shapes, axes, pads, Clip bounds, Dropout ratio/training_mode) are frozen into initializers",
+        "(shapes, axes, pads, Clip bounds, Dropout ratio/training_mode, PRelu slopes, Slice starts/ends/",
+        "axes/steps, Split sizes, Resize/Upsample roi/scales/sizes, ConvTranspose weights) are frozen into",
+        "initializers",
         "from the case's data, as exporters write them. A few cases store their expected outputs",
         "rounded and declare a looser tolerance for them; when such a case misses the tight",
         "tolerance but meets its own, it is checked at the tight tolerance against",

@@ -42,6 +42,7 @@ from qcomp.frontend.constant_folding import (
     tensor_to_numpy,
     value_shapes,
 )
+from qcomp.frontend.resample_import import conv_transpose, resize, upsample
 
 if TYPE_CHECKING:
     import onnx
@@ -64,7 +65,8 @@ FLT_MAX = 3.4e38
 
 CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {
     "Clip": (1, 2), "Pad": (1, 2, 3), "Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
-    "ReduceMean": (1,), "Dropout": (1, 2),
+    "ReduceMean": (1,), "ReduceMax": (1,), "Dropout": (1, 2), "PRelu": (1,), "Slice": (1, 2, 3, 4), "Split": (1,),
+    "Resize": (1, 2, 3), "Upsample": (1,), "ConvTranspose": (1,),
 }
 """Inputs (by position) the importer needs as compile-time constants: shapes, axes, pads, bounds."""
 
@@ -621,6 +623,156 @@ def sum_(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
     imp.define(0, acc)
 
 
+def _extremum(cls: type[q.MaxOp | q.MinOp]) -> Callable[..., None]:
+    """Max / Min of n inputs: a chain of n - 1 binary ops (one input: the input itself).
+
+    Constant inputs whose values are all equal and that do not change the result's shape
+    combine into one bound and become a quant.clip after the chain (Max(x, 0) is a ReLU,
+    Min(Max(x, a), b) a Clip(a, b)), which is exact; other constants stay operands.
+    """
+    is_max = cls is q.MaxOp
+
+    def convert(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+        present = [i for i in range(len(node.input)) if node.input[i]]
+        if not present:
+            raise ValueError("needs at least one input")
+        runtime = [i for i in present if node.input[i] not in imp.consts] or present[:1]
+        shape = imp.shape(runtime[0])
+        for i in runtime[1:]:
+            shape = list(np.broadcast_shapes(tuple(shape), tuple(imp.shape(i))))
+        bound: float | None = None
+        operands = list(runtime)
+        for i in present:
+            if i in runtime:
+                continue
+            c = np.asarray(imp.consts[node.input[i]], np.float64).reshape(-1)
+            cshape = np.shape(imp.consts[node.input[i]])
+            splat = c.size > 0 and bool(np.all(c == c[0])) and not np.isnan(c[0])
+            if splat and list(np.broadcast_shapes(tuple(shape), cshape)) == shape:
+                v = float(c[0])
+                bound = v if bound is None else (max(bound, v) if is_max else min(bound, v))
+            else:
+                operands.append(i)
+                shape = list(np.broadcast_shapes(tuple(shape), cshape))
+        if bound is not None and (bound <= -FLT_MAX if is_max else bound >= FLT_MAX):
+            bound = None  # Max(x, -inf) and Min(x, +inf) are x
+        acc = imp.input(operands[0])
+        acc_shape = list(q.shape_of(acc))
+        for k, i in enumerate(operands[1:], start=1):
+            nxt = imp.input(i)
+            acc_shape = list(np.broadcast_shapes(tuple(acc_shape), tuple(q.shape_of(nxt))))
+            last = k == len(operands) - 1 and bound is None
+            acc = imp.emit(cls(acc, nxt, imp.out_type() if last else _tensor(acc_shape), node=imp.name))
+        if bound is not None:
+            attr = {"min" if is_max else "max": q.float_attr(bound)}
+            acc = imp.emit(q.ClipOp(acc, imp.out_type(), node=imp.name, **attr))
+        imp.define(0, acc)
+
+    return convert
+
+
+def prelu(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """PRelu with a constant slope that broadcasts to the input; one slope value for every
+    element is a LeakyRelu (a table once quantized)."""
+    xs = imp.shape(0)
+    slope = imp.required_const(1, "the slope")
+    try:
+        ok = list(np.broadcast_shapes(tuple(xs), slope.shape)) == list(xs)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"slope of shape {list(slope.shape)} does not broadcast to the input shape {xs}")
+    flat = np.asarray(slope, np.float64).reshape(-1)
+    if flat.size and np.all(flat == flat[0]):
+        imp.define(0, imp.emit(q.LeakyReluOp(imp.input(0), imp.out_type(), node=imp.name,
+                                             alpha=q.float_attr(float(flat[0])))))
+        return
+    imp.define(0, imp.emit(q.PReluOp(imp.input(0), imp.input(1), imp.out_type(), node=imp.name)))
+
+
+def _emit_slice(imp: _Importer, index: int, starts: list[int], ends: list[int], steps: list[int]) -> None:
+    """Define output `index` as input 0 sliced (itself when the slice keeps everything)."""
+    xs = imp.shape(0)
+    if all(b == 0 and e == d and st == 1 for b, e, st, d in zip(starts, ends, steps, xs)):
+        imp.define(index, imp.input(0))
+        return
+    fallback = [len(range(b, e, st)) for b, e, st in zip(starts, ends, steps)]
+    op = q.SliceOp(imp.input(0), starts, ends, steps, imp.out_type(index, fallback), node=imp.name)
+    imp.define(index, imp.emit(op))
+
+
+def slice_(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Slice with constant starts, ends, axes and steps (negative steps reverse), bounds clamped as ONNX does."""
+    xs = imp.shape(0)
+    rank = len(xs)
+    if imp.opset < 10:
+        raw_starts, raw_ends = [int(v) for v in a["starts"]], [int(v) for v in a["ends"]]
+        raw_axes, raw_steps = a.get("axes"), None
+    else:
+        raw_starts = [int(v) for v in imp.required_const(1, "starts").reshape(-1)]
+        raw_ends = [int(v) for v in imp.required_const(2, "ends").reshape(-1)]
+        ax, st = imp.const(3, "axes"), imp.const(4, "steps")
+        raw_axes = None if ax is None else [int(v) for v in ax.reshape(-1)]
+        raw_steps = None if st is None else [int(v) for v in st.reshape(-1)]
+    axes = list(range(len(raw_starts))) if raw_axes is None else [int(v) for v in raw_axes]
+    steps = [1] * len(raw_starts) if raw_steps is None else raw_steps
+    if not len(raw_starts) == len(raw_ends) == len(axes) == len(steps):
+        raise ValueError(f"starts, ends, axes and steps differ in length ({len(raw_starts)}, {len(raw_ends)}, "
+                         f"{len(axes)}, {len(steps)})")
+    starts, ends, strides = [0] * rank, list(xs), [1] * rank
+    seen: set[int] = set()
+    for b, e, axis, step in zip(raw_starts, raw_ends, axes, steps):
+        d = _normalize(axis, rank)
+        if d in seen:
+            raise ValueError(f"axis {axis} is repeated in axes {axes}")
+        seen.add(d)
+        if step == 0:
+            raise ValueError(f"step 0 on axis {d}")
+        dim = xs[d]
+        b, e = (b + dim if b < 0 else b), (e + dim if e < 0 else e)
+        if step > 0:
+            lo, hi = min(max(b, 0), dim), min(max(e, 0), dim)
+        else:
+            lo, hi = min(max(b, 0), dim - 1), min(max(e, -1), dim - 1)
+        if not len(range(lo, hi, step)):
+            lo, hi, step = 0, 0, 1  # an empty axis
+        starts[d], ends[d], strides[d] = lo, hi, step
+    _emit_slice(imp, 0, starts, ends, strides)
+
+
+def split(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Split along `axis` into its outputs: one quant.slice per used output. Sizes from `split`
+    (attribute before opset 13, input since), else `num_outputs` (opset 18) or the output count:
+    equal parts, the last smaller when the axis does not divide (as the ONNX reference)."""
+    xs = imp.shape(0)
+    rank = len(xs)
+    axis = _normalize(int(a.get("axis", 0)), rank)
+    dim = xs[axis]
+    if imp.opset < 13:
+        given = a.get("split")
+        sizes = None if given is None else [int(v) for v in given]
+    else:
+        const = imp.const(1, "split")
+        sizes = None if const is None else [int(v) for v in const.reshape(-1)]
+    n = len(node.output)
+    if sizes is None:
+        parts = int(a.get("num_outputs", n)) if imp.opset >= 18 else n
+        if parts != n:
+            raise ValueError(f"num_outputs {parts} differs from the {n} outputs")
+        chunk = dim // parts if dim % parts == 0 else dim // parts + 1
+        sizes = [chunk] * parts
+        sizes[-1] += dim - sum(sizes)
+    if len(sizes) != n or sum(sizes) != dim or min(sizes) < 0:
+        raise ValueError(f"split sizes {sizes} do not cut axis {axis} of size {dim} into {n} parts")
+    offset = 0
+    for i, size in enumerate(sizes):
+        if imp.output_used(i):
+            starts, ends = [0] * rank, list(xs)
+            starts[axis], ends[axis] = offset, offset + size
+            _emit_slice(imp, i, starts, ends, [1] * rank)
+        offset += size
+
+
 def concat(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
     inputs = [imp.input(i) for i in range(len(node.input)) if node.input[i]]
     axis = _normalize(int(a["axis"]), len(imp.shape(0)))
@@ -714,12 +866,12 @@ def softmax(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
     imp.define(0, imp.emit(q.ReshapeOp(y, out, node=imp.name)))
 
 
-def reduce_mean(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
-    """Mean over constant axes as quant.global_avgpool.
+def _reduce(imp: _Importer, a: dict[str, Any], pool: Callable[[SSAValue], SSAValue]) -> None:
+    """A reduction over constant axes as a global pool: `pool` turns a 4-D value [A, B, H, W]
+    into [A, B, 1, 1], reducing over (H, W).
 
-    NCHW over (2, 3) is a global average pool directly. Other axes: transpose the reduced
-    axes last, reshape to [lead, kept, reduced, 1] (lead = dim 0 when it is kept), pool,
-    and reshape to the result.
+    NCHW over (2, 3) is pooled directly. Other axes: transpose the reduced axes last, reshape
+    to [lead, kept, reduced, 1] (lead = dim 0 when it is kept), pool, and reshape to the result.
     """
     xs = imp.shape(0)
     axes = _axes(imp, a, 18)
@@ -734,7 +886,7 @@ def reduce_mean(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None
     out = imp.out_type(0, [1 if i in red else d for i, d in enumerate(xs)] if a.get("keepdims", 1)
                        else [xs[i] for i in kept])
     if len(xs) == 4 and red == [2, 3]:
-        y = imp.emit(q.GlobalAvgPoolOp(x, _tensor([*xs[:2], 1, 1]), node=imp.name))
+        y = pool(x)
     else:
         perm = kept + red
         if perm != sorted(perm):
@@ -744,10 +896,47 @@ def reduce_mean(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None
         four = [*lead, int(np.prod([xs[i] for i in rest])), int(np.prod([xs[i] for i in red])), 1]
         if four != list(q.shape_of(x)):
             x = imp.emit(q.ReshapeOp(x, _tensor(four), node=imp.name))
-        y = imp.emit(q.GlobalAvgPoolOp(x, _tensor([*four[:2], 1, 1]), node=imp.name))
+        y = pool(x)
     if list(q.shape_of(y)) != list(out.get_shape()):
         y = imp.emit(q.ReshapeOp(y, out, node=imp.name))
     imp.define(0, y)
+
+
+def reduce_mean(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Mean over constant axes as quant.global_avgpool (see `_reduce`)."""
+    _reduce(imp, a, lambda x: imp.emit(q.GlobalAvgPoolOp(x, _tensor([*q.shape_of(x)[:2], 1, 1]), node=imp.name)))
+
+
+def _plane_max(imp: _Importer, x: SSAValue) -> SSAValue:
+    """Max over (H, W) of a 4-D value: a quant.maxpool whose window is the whole plane."""
+    xs = q.shape_of(x)
+    if 0 in xs:
+        raise ValueError(f"the input of shape {imp.shape(0)} is empty: empty tensors are not supported")
+    return imp.emit(q.MaxPoolOp(x, _tensor([*xs[:2], 1, 1]), kernel=list(xs[2:]), node=imp.name))
+
+
+def reduce_max(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Max over constant axes as a max pool over the whole (reshaped) plane (see `_reduce`):
+    exact, and the result shares the input's exponent. An empty input gives a constant: -inf,
+    the max over an empty set (ONNX), or an empty result."""
+    noop = not _axes(imp, a, 18) and a.get("noop_with_empty_axes", 0)
+    if 0 in imp.shape(0) and not noop:
+        out = imp.out_type(0)
+        data = np.full(out.get_shape(), -np.inf, np.float32)
+        imp.define(0, imp.emit(q.ConstantOp(dense_from_numpy(data), node=imp.name)))
+        return
+    _reduce(imp, a, lambda x: _plane_max(imp, x))
+
+
+def global_max_pool(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
+    """Max over all spatial axes: a max pool over the whole plane ([N, C, 1, L] for 1-D and 3-D inputs)."""
+    xs = imp.shape(0)
+    if len(xs) < 3:
+        raise ValueError(f"GlobalMaxPool needs an input with spatial axes, got shape {xs}")
+    x = imp.input(0) if len(xs) == 4 else imp.input(0, [*xs[:2], 1, int(np.prod(xs[2:]))])
+    y = _plane_max(imp, x)
+    out = imp.out_type(0, [*xs[:2], *([1] * (len(xs) - 2))])
+    imp.define(0, y if list(q.shape_of(y)) == list(out.get_shape()) else imp.emit(q.ReshapeOp(y, out, node=imp.name)))
 
 
 def identity(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
@@ -766,38 +955,56 @@ def dropout(imp: _Importer, node: onnx.NodeProto, a: dict[str, Any]) -> None:
 
 
 CONVERTERS: dict[str, Callable[[_Importer, Any, dict[str, Any]], None]] = {
+    "Abs": _unary(q.AbsOp),
+    "Celu": _unary(q.CeluOp, alpha=1.0),
+    "Elu": _unary(q.EluOp, alpha=1.0),
+    "Mish": _unary(q.MishOp),
+    "Selu": _unary(q.SeluOp, alpha=1.67326319217681884765625, gamma=1.05070102214813232421875),
+    "Softplus": _unary(q.SoftplusOp),
+    "Softsign": _unary(q.SoftsignOp),
+    "ThresholdedRelu": _unary(q.ThresholdedReluOp, alpha=1.0),
     "Add": _binary(q.AddOp),
     "AveragePool": average_pool,
     "BatchNormalization": batch_norm,
     "Clip": clip,
     "Concat": concat,
     "Conv": conv,
+    "ConvTranspose": conv_transpose,
     "Div": _binary(q.DivOp),
     "Dropout": dropout,
     "Flatten": flatten,
     "Gemm": gemm,
     "GlobalAveragePool": global_average_pool,
+    "GlobalMaxPool": global_max_pool,
     "HardSigmoid": _unary(q.HardSigmoidOp, alpha=0.2, beta=0.5),
     "HardSwish": _unary(q.HardSwishOp),
     "Identity": identity,
     "LeakyRelu": _unary(q.LeakyReluOp, alpha=0.01),
     "LRN": lrn,
     "MatMul": matmul,
+    "Max": _extremum(q.MaxOp),
     "MaxPool": max_pool,
+    "Min": _extremum(q.MinOp),
     "Mul": _binary(q.MulOp),
     "Neg": _unary(q.NegOp),
     "Pad": pad,
+    "PRelu": prelu,
+    "ReduceMax": reduce_max,
     "ReduceMean": reduce_mean,
     "Relu": _unary(q.ReluOp),
     "Reshape": reshape,
+    "Resize": resize,
     "Sigmoid": _unary(q.SigmoidOp),
+    "Slice": slice_,
     "Softmax": softmax,
+    "Split": split,
     "Squeeze": squeeze,
     "Sub": _binary(q.SubOp),
     "Sum": sum_,
     "Tanh": _unary(q.TanhOp),
     "Transpose": transpose,
     "Unsqueeze": unsqueeze,
+    "Upsample": upsample,
 }
 """ONNX op type -> converter(importer, node, attributes)."""
 

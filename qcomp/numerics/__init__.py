@@ -10,7 +10,20 @@ functions are written once (numpy only; no IR types here):
 * `functions`: the float functions of table-lowered activations and the table builder.
 """
 
-from qcomp.numerics.functions import hard_sigmoid, hard_swish, leaky_relu, lut_table, sigmoid
+from qcomp.numerics.functions import (
+    celu,
+    elu,
+    hard_sigmoid,
+    hard_swish,
+    leaky_relu,
+    lut_table,
+    mish,
+    selu,
+    sigmoid,
+    softplus,
+    softsign,
+    thresholded_relu,
+)
 from qcomp.numerics.integer import (
     dyadic,
     exponent_array,
@@ -33,6 +46,7 @@ from qcomp.numerics.windows import (
 )
 
 __all__ = [
+    "celu", "elu", "mish", "selu", "softplus", "softsign", "thresholded_relu",
     "dyadic", "exponent_array", "grid_bound", "grid_integers", "hard_sigmoid", "hard_swish", "int_bounds",
     "leaky_relu", "lut_table", "pad_hw", "round_half_up", "rounded_div", "rounded_scaled_div", "rshift",
     "saturate", "sigmoid", "trim_to_windows", "window_counts", "window_geometry", "window_out", "window_taps",

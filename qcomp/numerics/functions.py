@@ -35,6 +35,43 @@ def leaky_relu(x: np.ndarray, alpha: float) -> np.ndarray:
     return np.where(x >= 0, x, x * x.dtype.type(alpha))
 
 
+def elu(x: np.ndarray, alpha: float) -> np.ndarray:
+    """ONNX Elu: x for x >= 0, alpha * (exp(x) - 1) otherwise."""
+    return np.where(x >= 0, x, x.dtype.type(alpha) * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+def selu(x: np.ndarray, alpha: float, gamma: float) -> np.ndarray:
+    """ONNX Selu: gamma * (x for x > 0, alpha * (exp(x) - 1) otherwise)."""
+    t = x.dtype.type
+    return (t(gamma) * np.where(x > 0, x, t(alpha) * np.expm1(np.minimum(x, 0)))).astype(x.dtype, copy=False)
+
+
+def celu(x: np.ndarray, alpha: float) -> np.ndarray:
+    """ONNX Celu: max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    t = x.dtype.type
+    return (np.maximum(x, 0) + np.minimum(0, t(alpha) * np.expm1(x / t(alpha)))).astype(x.dtype, copy=False)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """ONNX Softplus: log(1 + exp(x)), without overflow for large x."""
+    return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+
+def softsign(x: np.ndarray) -> np.ndarray:
+    """ONNX Softsign: x / (1 + |x|)."""
+    return (x / (1 + np.abs(x))).astype(x.dtype, copy=False)
+
+
+def thresholded_relu(x: np.ndarray, alpha: float) -> np.ndarray:
+    """ONNX ThresholdedRelu: x for x > alpha, else 0."""
+    return np.where(x > x.dtype.type(alpha), x, 0).astype(x.dtype, copy=False)
+
+
+def mish(x: np.ndarray) -> np.ndarray:
+    """ONNX Mish: x * tanh(softplus(x))."""
+    return (x * np.tanh(softplus(x))).astype(x.dtype, copy=False)
+
+
 def lut_table(fn: Callable[[np.ndarray], np.ndarray], qmin_in: int, qmax_in: int, e_in: int,
               qmin_out: int, qmax_out: int, e_out: int) -> np.ndarray:
     """table[i] = clamp(round_half_up(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer (int64)."""

@@ -130,12 +130,38 @@ case("hard_swish", "HardSwish", x * 4, {}, {}, "hard_swish", "", opset=14)
 case("leaky_relu", "LeakyRelu", x, {}, dict(alpha=0.2), "leaky_relu", "alpha = 2.000000e-01 : f32")
 case("sigmoid", "Sigmoid", x * 20, {}, {}, "sigmoid", "")
 case("neg", "Neg", x, {}, {}, "neg", "")
+# Activations lowered to tables: the float functions against onnxruntime (opset 18 for Mish).
+for label, op, onnx_attrs, qattrs in [
+        ("abs", "Abs", {}, ""), ("elu", "Elu", dict(alpha=0.7), "alpha = 7.000000e-01 : f32"),
+        ("selu", "Selu", dict(alpha=1.5, gamma=1.1), "alpha = 1.500000e+00 : f32, gamma = 1.100000e+00 : f32"),
+        ("celu", "Celu", dict(alpha=0.8), "alpha = 8.000000e-01 : f32"), ("softplus", "Softplus", {}, ""),
+        ("softsign", "Softsign", {}, ""),
+        ("thresholded_relu", "ThresholdedRelu", dict(alpha=0.3), "alpha = 3.000000e-01 : f32"),
+        ("mish", "Mish", {}, "")]:
+    case(label, op, x * 4, {}, onnx_attrs, label, qattrs, opset=18)
 for size in (1, 3, 5):
     case(f"lrn_{size}", "LRN", x * 3, {}, dict(size=size, alpha=0.4, beta=0.75, bias=1.5), "lrn",
          f"size = {size} : i64, alpha = 4.000000e-01 : f32, beta = 7.500000e-01 : f32, bias = 1.500000e+00 : f32")
 bn = {k: RNG.standard_normal(3).astype(np.float32) for k in ("s", "b", "m")}
 bn["v"] = RNG.uniform(0.1, 2.0, 3).astype(np.float32)
 case("batch_norm", "BatchNormalization", x, bn, dict(epsilon=1e-3), "batch_norm", "epsilon = 1.000000e-03 : f32")
+# PRelu (per-channel and full slopes), Max / Min with a broadcast constant operand, and Slice (its
+# bounds are inputs for onnxruntime, normalised attributes of quant.slice).
+case("prelu_channel", "PRelu", x, {"s": RNG.uniform(-1, 2, (3, 1, 1)).astype(np.float32)}, {}, "prelu", "")
+case("prelu_full", "PRelu", x, {"s": RNG.uniform(-1, 2, (3, 11, 10)).astype(np.float32)}, {}, "prelu", "")
+case("max_const", "Max", x, {"k": RNG.standard_normal((1, 3, 1, 10)).astype(np.float32)}, {}, "max", "")
+case("min_const", "Min", x, {"k": RNG.standard_normal((11, 1)).astype(np.float32)}, {}, "min", "")
+for i, (st, en, ax, sp, qs, qe, qp) in enumerate([
+        ([1, -1], [3, -12], [1, 3], [1, -3], [0, 1, 0, 9], [2, 3, 11, -1], [1, 1, 1, -3]),
+        ([-100, 2], [100, 9], [0, 2], [1, 2], [0, 0, 2, 0], [2, 3, 9, 10], [1, 1, 2, 1])]):
+    i64 = np.int64
+    bounds = {"st": np.array(st, i64), "en": np.array(en, i64), "ax": np.array(ax, i64), "sp": np.array(sp, i64)}
+    ref = ort_run("Slice", x, bounds, {})
+    src = (f"func.func @main(%x: {ttype(x.shape)}) -> {ttype(ref.shape)} {{\n"
+           f"  %y = quant.slice %x {{starts = {arr(qs)}, ends = {arr(qe)}, steps = {arr(qp)}}} : ({ttype(x.shape)}) -> "
+           f"{ttype(ref.shape)}\n  func.return %y : {ttype(ref.shape)}\n}}")
+    (got,) = QuantExecutor(Parser(CTX, src).parse_module()).run([x], batched=False)
+    print(f"slice_{i} {verdict(got.shape == ref.shape and np.array_equal(got, ref))}")
 # CHECK-NOT: FAIL
 # CHECK: maxpool_0 ok
 # CHECK: avgpool_incl_5 ok
@@ -145,5 +171,16 @@ case("batch_norm", "BatchNormalization", x, bn, dict(epsilon=1e-3), "batch_norm"
 # CHECK: matmul_4 ok
 # CHECK: softmax_0 ok
 # CHECK: neg ok
+# CHECK: abs ok
+# CHECK: elu ok
+# CHECK: selu ok
+# CHECK: celu ok
+# CHECK: softplus ok
+# CHECK: softsign ok
+# CHECK: thresholded_relu ok
+# CHECK: mish ok
 # CHECK: lrn_5 ok
 # CHECK: batch_norm ok
+# CHECK: prelu_full ok
+# CHECK: min_const ok
+# CHECK: slice_1 ok

@@ -39,3 +39,16 @@ func.func @shift_level(%x: tensor<1x4x!quant.pot<i8, -7>>, %y: tensor<1x3x!quant
   %a = shift.add %y, %f {node = "add", align = array<i64: 0, 8>, shift = 8 : i64} : (tensor<1x3x!quant.pot<i8, -13>>, tensor<1x3x!quant.pot<i8, -5>>) -> tensor<1x3x!quant.pot<i8, -5>>
   func.return %a : tensor<1x3x!quant.pot<i8, -5>>
 }
+
+// -----
+
+// max compares the aligned integers: the larger of 128 << 0 and 128 << 8 = 32768 > 32767 (not
+// their sum); prelu multiplies by the slope integers: 128 * 127 = 16256 fits 16 bits.
+// CHECK-LABEL: func.func @max_prelu
+// ACC16:       check-overflow: shift.max 'max': accumulator bound 32768 (2^15.00) does not fit int16 (|a| <= 128 << 0, |b| <= 128 << 8){{$}}
+func.func @max_prelu(%x: tensor<1x3x!quant.pot<i8, -13>>, %y: tensor<1x3x!quant.pot<i8, -5>>) -> (tensor<1x3x!quant.pot<i8, -5>>, tensor<1x3x!quant.pot<i8, -5>>) {
+  %s = shift.constant dense<[127, -3, 5]> : tensor<3xi8> -> tensor<3x!quant.pot<i8, -7>> {node = "slope"}
+  %m = shift.max %x, %y {node = "max", align = array<i64: 0, 8>, shift = 8 : i64} : (tensor<1x3x!quant.pot<i8, -13>>, tensor<1x3x!quant.pot<i8, -5>>) -> tensor<1x3x!quant.pot<i8, -5>>
+  %p = shift.prelu %y, %s {node = "prelu", shift = 0 : i64, slope_shift = array<i64: 7>} : (tensor<1x3x!quant.pot<i8, -5>>, tensor<3x!quant.pot<i8, -7>>) -> tensor<1x3x!quant.pot<i8, -5>>
+  func.return %m, %p : tensor<1x3x!quant.pot<i8, -5>>, tensor<1x3x!quant.pot<i8, -5>>
+}

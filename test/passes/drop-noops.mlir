@@ -54,3 +54,16 @@ func.func @kept(%x: tensor<1x4xf32>, %q: tensor<1x4x!quant.pot<i8, -3>>) -> (ten
   %j = quant.concat %x, %x {axis = 0 : i64} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<2x4xf32>
   func.return %a, %b, %c, %d, %e, %f, %g, %h, %i, %j : tensor<4x1xf32>, tensor<4x1xf32>, tensor<1x6xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<3x4xf32>, tensor<1x4xf32>, tensor<1x4x!quant.pot<i8, -4>>, tensor<2x4xf32>
 }
+
+// A slice of everything goes; a slice that drops an element or reverses stays.
+// CHECK-LABEL: func.func @slices
+// CHECK-SAME:    (%[[X:.*]]: tensor<1x4xf32>)
+// CHECK-NEXT:    %[[A:.*]] = quant.slice %[[X]] {{.*}} -> tensor<1x3xf32>
+// CHECK-NEXT:    %[[B:.*]] = quant.slice %[[X]] {{.*}} -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %[[X]], %[[A]], %[[B]]
+func.func @slices(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x3xf32>, tensor<1x4xf32>) {
+  %a = quant.slice %x {starts = array<i64: 0, 0>, ends = array<i64: 1, 4>, steps = array<i64: 1, 1>} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  %b = quant.slice %x {starts = array<i64: 0, 1>, ends = array<i64: 1, 4>, steps = array<i64: 1, 1>} : (tensor<1x4xf32>) -> tensor<1x3xf32>
+  %c = quant.slice %x {starts = array<i64: 0, 3>, ends = array<i64: 1, -1>, steps = array<i64: 1, -1>} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %a, %b, %c : tensor<1x4xf32>, tensor<1x3xf32>, tensor<1x4xf32>
+}

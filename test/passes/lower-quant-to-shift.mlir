@@ -165,3 +165,122 @@ func.func @dilated_avgpool(%x: tensor<1x2x8x8x!quant.pot<i8, -4>>) -> tensor<1x2
   %y = quant.avgpool %x {node = "pool", kernel = array<i64: 2, 2>, dilations = array<i64: 2, 2>} : (tensor<1x2x8x8x!quant.pot<i8, -4>>) -> tensor<1x2x6x6x!quant.pot<i8, -4>>
   func.return %y : tensor<1x2x6x6x!quant.pot<i8, -4>>
 }
+
+// -----
+
+// Max / min of two activations: both aligned on the finer exponent (-6), compared, one rounding
+// to the output (shift = e_out - (-6)); a per-channel constant operand is an operand like any other.
+// CHECK-LABEL: func.func @max_min
+// CHECK:         %[[M:.*]] = shift.max %a, %b {node = "max", shift = 1 : i64, align = array<i64: 0, 2>} : (tensor<1x2x2x2x!quant.pot<i8, -6>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -5>>
+// CHECK-NEXT:    %[[K:.*]] = shift.min %[[M]], %[[C:.*]] {node = "min", shift = 0 : i64, align = array<i64: 2, 0>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>, tensor<2x1x1x!quant.pot<i8, -7>>) -> tensor<1x2x2x2x!quant.pot<i8, -7>>
+func.func @max_min(%a: tensor<1x2x2x2x!quant.pot<i8, -6>>, %b: tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -7>> {
+  %c = quant.constant dense<[[[10]], [[-20]]]> : tensor<2x1x1xi8> -> tensor<2x1x1x!quant.pot<i8, -7>> {node = "k"}
+  %m = quant.max %a, %b {node = "max"} : (tensor<1x2x2x2x!quant.pot<i8, -6>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -5>>
+  %k = quant.min %m, %c {node = "min"} : (tensor<1x2x2x2x!quant.pot<i8, -5>>, tensor<2x1x1x!quant.pot<i8, -7>>) -> tensor<1x2x2x2x!quant.pot<i8, -7>>
+  func.return %k : tensor<1x2x2x2x!quant.pot<i8, -7>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.max 'far': exponents -30 and 2 are too far apart: aligning them can overflow the 32-bit accumulator
+func.func @max_far(%a: tensor<1x8x!quant.pot<i8, -30>>, %b: tensor<1x8x!quant.pot<i8, 2>>) -> tensor<1x8x!quant.pot<i8, 0>> {
+  %m = quant.max %a, %b {node = "far"} : (tensor<1x8x!quant.pot<i8, -30>>, tensor<1x8x!quant.pot<i8, 2>>) -> tensor<1x8x!quant.pot<i8, 0>>
+  func.return %m : tensor<1x8x!quant.pot<i8, 0>>
+}
+
+// -----
+
+// PRelu: the positive branch shifts by e_out - e_in = 1, the negative one by e_out - (e_in + e_s):
+// one value for a per-tensor slope, one per channel for a per-channel one.
+// CHECK-LABEL: func.func @prelu
+// CHECK:         shift.prelu %x, %{{.*}} {node = "p1", shift = 1 : i64, slope_shift = array<i64: 8>} : (tensor<1x2x3x3x!quant.pot<i8, -5>>, tensor<2x1x1x!quant.pot<i8, -7>>) -> tensor<1x2x3x3x!quant.pot<i8, -4>>
+// CHECK:         shift.prelu %x, %{{.*}} {node = "p2", shift = 1 : i64, slope_shift = array<i64: 8, 10>} : (tensor<1x2x3x3x!quant.pot<i8, -5>>, tensor<1x2x1x1x!quant.pot<i8:1, [-7, -9]>>) -> tensor<1x2x3x3x!quant.pot<i8, -4>>
+func.func @prelu(%x: tensor<1x2x3x3x!quant.pot<i8, -5>>) -> (tensor<1x2x3x3x!quant.pot<i8, -4>>, tensor<1x2x3x3x!quant.pot<i8, -4>>) {
+  %s = quant.constant dense<[[[64]], [[-30]]]> : tensor<2x1x1xi8> -> tensor<2x1x1x!quant.pot<i8, -7>> {node = "s1"}
+  %t = quant.constant dense<[[[[64]], [[100]]]]> : tensor<1x2x1x1xi8> -> tensor<1x2x1x1x!quant.pot<i8:1, [-7, -9]>> {node = "s2"}
+  %p = quant.prelu %x, %s {node = "p1"} : (tensor<1x2x3x3x!quant.pot<i8, -5>>, tensor<2x1x1x!quant.pot<i8, -7>>) -> tensor<1x2x3x3x!quant.pot<i8, -4>>
+  %q = quant.prelu %x, %t {node = "p2"} : (tensor<1x2x3x3x!quant.pot<i8, -5>>, tensor<1x2x1x1x!quant.pot<i8:1, [-7, -9]>>) -> tensor<1x2x3x3x!quant.pot<i8, -4>>
+  func.return %p, %q : tensor<1x2x3x3x!quant.pot<i8, -4>>, tensor<1x2x3x3x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.prelu 'p': slope !quant.pot<i8:2, [-7, -8, -9]> is per axis 2: only the channel axis may have one exponent per slice
+func.func @prelu_bad_axis(%x: tensor<1x2x3x!quant.pot<i8, -5>>) -> tensor<1x2x3x!quant.pot<i8, -4>> {
+  %s = quant.constant dense<[[[1, 2, 3], [4, 5, 6]]]> : tensor<1x2x3xi8> -> tensor<1x2x3x!quant.pot<i8:2, [-7, -8, -9]>> {node = "s"}
+  %p = quant.prelu %x, %s {node = "p"} : (tensor<1x2x3x!quant.pot<i8, -5>>, tensor<1x2x3x!quant.pot<i8:2, [-7, -8, -9]>>) -> tensor<1x2x3x!quant.pot<i8, -4>>
+  func.return %p : tensor<1x2x3x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// Slice shares the input's exponent: a copy; into another exponent, a copy then a requant.
+// CHECK-LABEL: func.func @slice
+// CHECK-NEXT:    %[[S:.*]] = shift.slice %x {node = "sl", starts = array<i64: 0, 1, 0>, ends = array<i64: 1, 3, 4>, steps = array<i64: 1, 1, 2>} : (tensor<1x4x4x!quant.pot<i8, -5>>) -> tensor<1x2x2x!quant.pot<i8, -5>>
+// CHECK-NEXT:    %[[T:.*]] = shift.slice %x {node = "sl2", {{.*}}} : (tensor<1x4x4x!quant.pot<i8, -5>>) -> tensor<1x2x2x!quant.pot<i8, -5>>
+// CHECK-NEXT:    shift.requant %[[T]] {node = "sl2", shift = 1 : i64} : (tensor<1x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x2x!quant.pot<i8, -4>>
+func.func @slice(%x: tensor<1x4x4x!quant.pot<i8, -5>>) -> (tensor<1x2x2x!quant.pot<i8, -5>>, tensor<1x2x2x!quant.pot<i8, -4>>) {
+  %s = quant.slice %x {node = "sl", starts = array<i64: 0, 1, 0>, ends = array<i64: 1, 3, 4>, steps = array<i64: 1, 1, 2>} : (tensor<1x4x4x!quant.pot<i8, -5>>) -> tensor<1x2x2x!quant.pot<i8, -5>>
+  %t = quant.slice %x {node = "sl2", starts = array<i64: 0, 3, 3>, ends = array<i64: 1, -1, -1>, steps = array<i64: 1, -2, -2>} : (tensor<1x4x4x!quant.pot<i8, -5>>) -> tensor<1x2x2x!quant.pot<i8, -4>>
+  func.return %s, %t : tensor<1x2x2x!quant.pot<i8, -5>>, tensor<1x2x2x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// Nearest resize: the index tables of asymmetric + floor (each input pixel twice) and of
+// half_pixel + round_prefer_ceil (1.5x: rows 0, 1, 1); a result on another grid gets a requant.
+// CHECK-LABEL: func.func @resize_nearest
+// CHECK-NEXT:    %n = shift.resize_nearest %x {node = "up", rows = array<i64: 0, 0, 1, 1>, cols = array<i64: 0, 0, 1, 1, 2, 2>}
+// CHECK-NEXT:    %[[M:.*]] = shift.resize_nearest %x {node = "up2", rows = array<i64: 0, 1, 1>, cols = array<i64: 0, 1, 2>} : (tensor<1x2x2x3x!quant.pot<i8, -4>>) -> tensor<1x2x3x3x!quant.pot<i8, -4>>
+// CHECK-NEXT:    shift.requant %[[M]] {node = "up2", shift = 1 : i64}
+func.func @resize_nearest(%x: tensor<1x2x2x3x!quant.pot<i8, -4>>) -> (tensor<1x2x4x6x!quant.pot<i8, -4>>, tensor<1x2x3x3x!quant.pot<i8, -3>>) {
+  %n = quant.resize_nearest %x {node = "up", scales = array<f32: 2.0, 2.0>, coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x2x2x3x!quant.pot<i8, -4>>) -> tensor<1x2x4x6x!quant.pot<i8, -4>>
+  %m = quant.resize_nearest %x {node = "up2", scales = array<f32: 1.5, 1.0>, nearest_mode = "round_prefer_ceil"} : (tensor<1x2x2x3x!quant.pot<i8, -4>>) -> tensor<1x2x3x3x!quant.pot<i8, -3>>
+  func.return %n, %m : tensor<1x2x4x6x!quant.pot<i8, -4>>, tensor<1x2x3x3x!quant.pot<i8, -3>>
+}
+
+// -----
+
+// Linear resize: scale-2 half_pixel weights 1/4, 3/4 are exact at F = 2 (shift = 2F + e_out - e_in
+// = 5); align_corners 2 -> 4 has thirds, so F is the largest with a proven int32 accumulator
+// (2^11 * 2^11 * 128 < 2^31); the unchanged W axis is one tap of weight 2^F.
+// CHECK-LABEL: func.func @resize_linear
+// CHECK-NEXT:    shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 5 : i64}
+// CHECK-NEXT:    shift.resize %x {node = "ac", taps = array<i64: 2, 1>, rows = array<i64: 0, 1, 0, 1, 0, 1, 1, 1>, row_weights = array<i64: 2048, 0, 1365, 683, 683, 1365, 2048, 0>, cols = array<i64: 0, 1>, col_weights = array<i64: 2048, 2048>, frac_bits = 11 : i64, shift = 22 : i64}
+func.func @resize_linear(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> (tensor<1x2x4x4x!quant.pot<i8, -4>>, tensor<1x2x4x2x!quant.pot<i8, -5>>) {
+  %l = quant.resize %x {node = "lin", mode = "linear", scales = array<f32: 2.0, 2.0>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>>
+  %a = quant.resize %x {node = "ac", mode = "linear", scales = array<f32: 2.0, 1.0>, coordinate_transformation_mode = "align_corners"} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x2x!quant.pot<i8, -5>>
+  func.return %l, %a : tensor<1x2x4x4x!quant.pot<i8, -4>>, tensor<1x2x4x2x!quant.pot<i8, -5>>
+}
+
+// -----
+
+// ConvTranspose's zero insertion is a copy on the input's grid.
+// CHECK-LABEL: func.func @zero_interleave
+// CHECK-NEXT:    shift.zero_interleave %x {node = "deconv", strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>}
+func.func @zero_interleave(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x3x3x!quant.pot<i8, -5>> {
+  %z = quant.zero_interleave %x {node = "deconv", strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x3x3x!quant.pot<i8, -5>>
+  func.return %z : tensor<1x2x3x3x!quant.pot<i8, -5>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.resize 'wide': the integer resize needs an input of at most 16 bits, got i32
+func.func @resize_wide(%x: tensor<1x1x2x2x!quant.pot<i32, -5>>) -> tensor<1x1x4x4x!quant.pot<i8, -4>> {
+  %l = quant.resize %x {node = "wide", mode = "linear", scales = array<f32: 2.0, 2.0>} : (tensor<1x1x2x2x!quant.pot<i32, -5>>) -> tensor<1x1x4x4x!quant.pot<i8, -4>>
+  func.return %l : tensor<1x1x4x4x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// tf_crop_and_resize: an output mapped outside the cropped input (row -1.5; column 4.5 > 3) has
+// index -1 and takes `fill`, the extrapolation value on the result's grid (0.5 * 2^4 = 8,
+// -1 * 2^5 = -32).
+// CHECK-LABEL: func.func @resize_crop
+// CHECK-NEXT:    shift.resize_nearest %x {node = "crop", rows = array<i64: -1, 0, 1>, cols = array<i64: 0, 1, 3>, fill = 8 : i64}
+// CHECK-NEXT:    shift.resize %x {node = "crop_lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 1, 1, 2, 3, 3>, row_weights = array<i64: 2, 0, 1, 1, 2, 0>, cols = array<i64: 1, 2, -1, -1>, col_weights = array<i64: 1, 1, 2, 0>, frac_bits = 1 : i64, shift = 1 : i64, fill = -32 : i64}
+func.func @resize_crop(%x: tensor<1x2x4x4x!quant.pot<i8, -4>>) -> (tensor<1x2x3x3x!quant.pot<i8, -4>>, tensor<1x2x3x2x!quant.pot<i8, -5>>) {
+  %n = quant.resize_nearest %x {node = "crop", scales = array<f32: 0.75, 0.75>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f32: -0.5, 0.0, 0.5, 1.0>, extrapolation_value = 0.5 : f32} : (tensor<1x2x4x4x!quant.pot<i8, -4>>) -> tensor<1x2x3x3x!quant.pot<i8, -4>>
+  %l = quant.resize %x {node = "crop_lin", mode = "linear", scales = array<f32: 0.75, 0.5>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f32: 0.0, 0.5, 1.0, 1.5>, extrapolation_value = -1.0 : f32} : (tensor<1x2x4x4x!quant.pot<i8, -4>>) -> tensor<1x2x3x2x!quant.pot<i8, -5>>
+  func.return %n, %l : tensor<1x2x3x3x!quant.pot<i8, -4>>, tensor<1x2x3x2x!quant.pot<i8, -5>>
+}

@@ -68,3 +68,34 @@ func.func @main(%x: tensor<2x4x!quant.pot<i8, -5>>) -> tensor<2x4x!quant.pot<i8,
   func.return %y : tensor<2x4x!quant.pot<i8, -5>>
 }
 // CHECK: lower-shift-to-emitc: argument 0 has batch 2: the C backend compiles batch 1
+
+// -----
+
+// A channel slice (step 2) reversing H of an NHWC activation is a strided copy; prelu reads a
+// per-channel shift table; max compares the aligned integers and rounds once.
+// CHECK-LABEL: emitc.kernel @net_02_slice
+// CHECK-SAME:    body "for (int i1 = 0; i1 < 2; ++i1) {\0Afor (int i2 = 0; i2 < 2; ++i2) {\0Afor (int i3 = 0; i3 < 2; ++i3) {\0Ay[i1 + i2 * 4 + i3 * 2] = x0[i1 * 2 + i2 * -8 + i3 * 4 + 9];
+// CHECK:       emitc.global @net_03_prelu_s : !emitc.array<2xi8> = dense<[8, 10]>
+// CHECK:       emitc.kernel @net_03_prelu
+// CHECK-SAME:    (v >= 0 ? qc_requant(v, 1, -128, 127) : qc_requant(v * x1[i1], net_03_prelu_s[i1], -128, 127))
+// CHECK:       emitc.kernel @net_04_max
+// CHECK-SAME:    qc_requant(((int32_t)x0[{{.*}}] * 2 > (int32_t)x1[{{.*}}] ? (int32_t)x0[{{.*}}] * 2 : (int32_t)x1[{{.*}}]), 0, -128, 127)
+func.func @main(%x: tensor<1x4x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x2x2x!quant.pot<i8, -4>> {
+  %w = shift.constant dense<1> : tensor<4x4x1x1xi8> -> tensor<4x4x1x1x!quant.pot<i8, -6>>
+  %c = shift.conv2d %x, %w {node = "conv", shift = array<i64: 7>} : (tensor<1x4x2x2x!quant.pot<i8, -5>>, tensor<4x4x1x1x!quant.pot<i8, -6>>) -> tensor<1x4x2x2x!quant.pot<i8, -4>>
+  %s = shift.slice %c {node = "slice", starts = array<i64: 0, 1, 1, 0>, ends = array<i64: 1, 4, -1, 2>, steps = array<i64: 1, 2, -1, 1>} : (tensor<1x4x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -4>>
+  %k = shift.constant dense<[[[64]], [[-20]]]> : tensor<2x1x1xi8> -> tensor<2x1x1x!quant.pot<i8:0, [-7, -9]>>
+  %p = shift.prelu %s, %k {node = "prelu", shift = 1 : i64, slope_shift = array<i64: 8, 10>} : (tensor<1x2x2x2x!quant.pot<i8, -4>>, tensor<2x1x1x!quant.pot<i8:0, [-7, -9]>>) -> tensor<1x2x2x2x!quant.pot<i8, -3>>
+  %m = shift.max %p, %s {node = "max", align = array<i64: 1, 0>, shift = 0 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -3>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -4>>
+  func.return %m : tensor<1x2x2x2x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// An empty slice (ONNX allows it; the float level runs it) has no C: the error names the op.
+// CHECK: shift.slice 'empty': its result tensor<1x0x!quant.pot<i8, -5>> is empty: the C backend has no empty tensors
+func.func @main(%x: tensor<1x4x!quant.pot<i8, -5>>) -> tensor<1x4x!quant.pot<i8, -5>> {
+  %e = shift.slice %x {node = "empty", starts = array<i64: 0, 2>, ends = array<i64: 1, 2>, steps = array<i64: 1, 1>} : (tensor<1x4x!quant.pot<i8, -5>>) -> tensor<1x0x!quant.pot<i8, -5>>
+  %y = shift.concat %x, %e {node = "cat", axis = 1 : i64} : (tensor<1x4x!quant.pot<i8, -5>>, tensor<1x0x!quant.pot<i8, -5>>) -> tensor<1x4x!quant.pot<i8, -5>>
+  func.return %y : tensor<1x4x!quant.pot<i8, -5>>
+}

@@ -119,3 +119,22 @@ func.func @bn(%x: tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32> attributes {arg_ra
   func.return %bn : tensor<1x1x1x1xf32>
 }
 // CHECK: pot-scale: quant.batch_norm 'bn1': batch_norm must be folded into the preceding conv first (run fold-batchnorm)
+
+// -----
+
+// PRelu's slope is a weight (per tensor, or per channel when it varies along C only); the prelu
+// and the max get their own exponents from their ranges; a slice shares its input's.
+// CHECK-LABEL: func.func @select_ops
+// CHECK:         quant.constant dense<{{\[\[}}64], [-4]]> : tensor<2x1xi8> -> tensor<2x1x!quant.pot<i8, -5>> {node = "slope"}
+// CHECK:         quant.prelu {{.*}} -> tensor<1x2x4x!quant.pot<i8, -6>>
+// CHECK:         quant.max {{.*}} -> tensor<1x2x4x!quant.pot<i8, -6>>
+// CHECK:         quant.slice {{.*}} -> tensor<1x1x4x!quant.pot<i8, -6>>
+// PC-LABEL:    func.func @select_ops
+// PC:            quant.constant dense<{{\[\[}}64], [-128]]> : tensor<2x1xi8> -> tensor<2x1x!quant.pot<i8:0, [-5, -10]>> {node = "slope"}
+func.func @select_ops(%x: tensor<1x2x4xf32>) -> tensor<1x1x4xf32> attributes {arg_ranges = [array<f64: -1.0, 1.0>]} {
+  %s = quant.constant dense<[[2.0], [-0.125]]> : tensor<2x1xf32> {node = "slope"}
+  %p = quant.prelu %x, %s {node = "prelu", range = array<f64: -2.0, 1.0>} : (tensor<1x2x4xf32>, tensor<2x1xf32>) -> tensor<1x2x4xf32>
+  %m = quant.max %p, %x {node = "max", range = array<f64: -1.0, 1.0>} : (tensor<1x2x4xf32>, tensor<1x2x4xf32>) -> tensor<1x2x4xf32>
+  %c = quant.slice %m {node = "slice", starts = array<i64: 0, 1, 0>, ends = array<i64: 1, 2, 4>, steps = array<i64: 1, 1, 1>, range = array<f64: 0.0, 1.0>} : (tensor<1x2x4xf32>) -> tensor<1x1x4xf32>
+  func.return %c : tensor<1x1x4xf32>
+}

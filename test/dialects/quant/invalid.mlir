@@ -95,3 +95,83 @@ func.func @pot_per_tensor(%x: tensor<2x!quant.pot<i8, -3>>) -> tensor<2x!quant.p
 }
 // CHECK-NOT: error
 // CHECK: builtin.module
+
+// -----
+
+func.func @prelu_slope(%x: tensor<1x4x3x3xf32>, %s: tensor<4x3xf32>) -> tensor<1x4x3x3xf32> {
+  %y = quant.prelu %x, %s {node = "p"} : (tensor<1x4x3x3xf32>, tensor<4x3xf32>) -> tensor<1x4x3x3xf32>
+  func.return %y : tensor<1x4x3x3xf32>
+}
+// CHECK: quant.prelu 'p': operand shapes {{\[\[1, 4, 3, 3\], \[4, 3\]\]}} do not broadcast
+
+// -----
+
+func.func @prelu_widens(%x: tensor<1x4x1x1xf32>, %s: tensor<4x3x1xf32>) -> tensor<1x4x1x1xf32> {
+  %y = quant.prelu %x, %s {node = "p"} : (tensor<1x4x1x1xf32>, tensor<4x3x1xf32>) -> tensor<1x4x1x1xf32>
+  func.return %y : tensor<1x4x1x1xf32>
+}
+// CHECK: quant.prelu 'p': slope of shape [4, 3, 1] does not broadcast to the input [1, 4, 1, 1]
+
+// -----
+
+func.func @slice_bounds(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %y = quant.slice %x {node = "s", starts = array<i64: 0, 3>, ends = array<i64: 1, 5>, steps = array<i64: 1, 1>} : (tensor<1x4xf32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+// CHECK: quant.slice 's': axis 1: start 3 and end 5 must satisfy 0 <= start <= end <= 4
+
+// -----
+
+func.func @slice_reversed(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %y = quant.slice %x {node = "s", starts = array<i64: 0, 1>, ends = array<i64: 1, 3>, steps = array<i64: 1, -1>} : (tensor<1x4xf32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+// CHECK: quant.slice 's': axis 1: start 1 and end 3 must satisfy -1 <= end < start < 4 (step -1)
+
+// -----
+
+func.func @slice_shape(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %y = quant.slice %x {node = "s", starts = array<i64: 0, 0>, ends = array<i64: 1, 4>, steps = array<i64: 1, 2>} : (tensor<1x4xf32>) -> tensor<1x3xf32>
+  func.return %y : tensor<1x3xf32>
+}
+// CHECK: quant.slice 's': result shape [1, 3] does not match the inferred shape [1, 2]
+
+// -----
+
+func.func @slice_rank(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %y = quant.slice %x {node = "s", starts = array<i64: 0>, ends = array<i64: 1>, steps = array<i64: 1>} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
+// CHECK: quant.slice 's': needs one start, end and step per axis (2), got 1, 1, 1
+
+// -----
+
+func.func @resize_modes(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x8x8xf32> {
+  %y = quant.resize %x {node = "up", mode = "area", scales = array<f32: 2.0, 2.0>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x8xf32>
+  func.return %y : tensor<1x2x8x8xf32>
+}
+// CHECK: quant.resize 'up': mode 'area' is not one of linear, cubic (nearest is quant.resize_nearest)
+
+// -----
+
+func.func @resize_roi(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x8x8xf32> {
+  %y = quant.resize_nearest %x {node = "up", scales = array<f32: 2.0, 2.0>, roi = array<f32: 0.0, 0.0, 0.5, 0.5>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x8xf32>
+  func.return %y : tensor<1x2x8x8xf32>
+}
+// CHECK: quant.resize_nearest 'up': roi and extrapolation_value are for coordinate_transformation_mode tf_crop_and_resize
+
+// -----
+
+func.func @resize_channels(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x8x8xf32> {
+  %y = quant.resize_nearest %x {node = "up", scales = array<f32: 2.0, 2.0>} : (tensor<1x2x4x4xf32>) -> tensor<1x4x8x8xf32>
+  func.return %y : tensor<1x4x8x8xf32>
+}
+// CHECK: quant.resize_nearest 'up': N and C must be unchanged, got [1, 2, 4, 4] -> [1, 4, 8, 8]
+
+// -----
+
+func.func @zero_interleave_crop(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
+  %z = quant.zero_interleave %x {node = "deconv", strides = array<i64: 2, 0>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32>
+  func.return %z : tensor<1x2x3x3xf32>
+}
+// CHECK: quant.zero_interleave 'deconv': strides [2, 0] must be positive

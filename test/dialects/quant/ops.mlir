@@ -107,3 +107,47 @@ func.func @big_constant() -> tensor<101xf32> {
   %w = quant.constant dense<"0x000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000003F800000"> : tensor<101xf32>
   func.return %w : tensor<101xf32>
 }
+
+// -----
+
+// Max / min (broadcasting), prelu with a per-channel slope, and a strided slice (the negative
+// step reverses the last axis; end -1 means past index 0).
+// CHECK-LABEL: func.func @select_ops
+// CHECK-NEXT:    %m = quant.max %x, %y {node = "max"} : (tensor<1x4x3x3xf32>, tensor<1x4x1x3xf32>) -> tensor<1x4x3x3xf32>
+// CHECK-NEXT:    %n = quant.min %m, %s {node = "min"} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+// CHECK-NEXT:    %p = quant.prelu %n, %s {node = "prelu"} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+// CHECK-NEXT:    %c = quant.slice %p {node = "slice", starts = array<i64: 0, 1, 0, 2>, ends = array<i64: 1, 4, 3, -1>, steps = array<i64: 1, 2, 1, -1>} : (tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32>
+func.func @select_ops(%x: tensor<1x4x3x3xf32>, %y: tensor<1x4x1x3xf32>, %s: tensor<4x1x1xf32>) -> tensor<1x2x3x3xf32> {
+  %m = quant.max %x, %y {node = "max"} : (tensor<1x4x3x3xf32>, tensor<1x4x1x3xf32>) -> tensor<1x4x3x3xf32>
+  %n = quant.min %m, %s {node = "min"} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %p = quant.prelu %n, %s {node = "prelu"} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %c = quant.slice %p {node = "slice", starts = array<i64: 0, 1, 0, 2>, ends = array<i64: 1, 4, 3, -1>, steps = array<i64: 1, 2, 1, -1>} : (tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32>
+  func.return %c : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Resampling: nearest resize (a gather), linear with antialias and cubic (filters), and the zero
+// insertion of ConvTranspose (a negative pad crops).
+// CHECK-LABEL: func.func @resample
+// CHECK-NEXT:    %n = quant.resize_nearest %x {node = "up", scales = array<f32: 2.000000e+00, 2.000000e+00>, coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x8xf32>
+// CHECK-NEXT:    %l = quant.resize %x {node = "lin", mode = "linear", scales = array<f32: 1.66666663, 5.000000e-01>, antialias = 1 : i64} : (tensor<1x2x3x4xf32>) -> tensor<1x2x5x2xf32>
+// CHECK-NEXT:    %c = quant.resize %x {node = "cub", mode = "cubic", scales = array<f32: 3.000000e+00, 1.500000e+00>, coordinate_transformation_mode = "align_corners", cubic_coeff_a = -5.000000e-01 : f32, exclude_outside = 1 : i64} : (tensor<1x2x3x4xf32>) -> tensor<1x2x9x6xf32>
+// CHECK-NEXT:    %z = quant.zero_interleave %x {node = "deconv", strides = array<i64: 2, 2>, pads = array<i64: 0, -1, 0, 0>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x5x6xf32>
+func.func @resample(%x: tensor<1x2x3x4xf32>) -> (tensor<1x2x6x8xf32>, tensor<1x2x5x2xf32>, tensor<1x2x9x6xf32>, tensor<1x2x5x6xf32>) {
+  %n = quant.resize_nearest %x {node = "up", scales = array<f32: 2.0, 2.0>, coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x8xf32>
+  %l = quant.resize %x {node = "lin", mode = "linear", scales = array<f32: 1.66666663, 0.5>, antialias = 1 : i64} : (tensor<1x2x3x4xf32>) -> tensor<1x2x5x2xf32>
+  %c = quant.resize %x {node = "cub", mode = "cubic", scales = array<f32: 3.0, 1.5>, coordinate_transformation_mode = "align_corners", cubic_coeff_a = -0.5 : f32, exclude_outside = 1 : i64} : (tensor<1x2x3x4xf32>) -> tensor<1x2x9x6xf32>
+  %z = quant.zero_interleave %x {node = "deconv", strides = array<i64: 2, 2>, pads = array<i64: 0, -1, 0, 0>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x5x6xf32>
+  func.return %n, %l, %c, %z : tensor<1x2x6x8xf32>, tensor<1x2x5x2xf32>, tensor<1x2x9x6xf32>, tensor<1x2x5x6xf32>
+}
+
+// -----
+
+// tf_crop_and_resize: the roi of H and W ([h_start, w_start, h_end, w_end]) and the extrapolation value.
+// CHECK-LABEL: func.func @resize_crop
+// CHECK-NEXT:    %c = quant.resize %x {node = "crop", mode = "linear", scales = array<f32: 7.500000e-01, 7.500000e-01>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f32: 1.000000e-01, -2.000000e-01, 9.000000e-01, 1.200000e+00>, extrapolation_value = 5.000000e-01 : f32} : (tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32>
+func.func @resize_crop(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32> {
+  %c = quant.resize %x {node = "crop", mode = "linear", scales = array<f32: 0.75, 0.75>, coordinate_transformation_mode = "tf_crop_and_resize", roi = array<f32: 0.1, -0.2, 0.9, 1.2>, extrapolation_value = 5.000000e-01 : f32} : (tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32>
+  func.return %c : tensor<1x2x3x3xf32>
+}

@@ -255,3 +255,123 @@ func.func @constant_storage() -> tensor<2x!quant.pot<i8, -3>> {
   func.return %c : tensor<2x!quant.pot<i8, -3>>
 }
 // CHECK: shift.constant 'w': value must be stored as i8, got tensor<2xi32>
+
+// -----
+
+func.func @max_align(%a: tensor<1x8x!quant.pot<i8, -6>>, %b: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -5>> {
+  %y = shift.max %a, %b {node = "max", align = array<i64: 0, 1>, shift = 1 : i64} : (tensor<1x8x!quant.pot<i8, -6>>, tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -5>>
+  func.return %y : tensor<1x8x!quant.pot<i8, -5>>
+}
+// CHECK: shift.max 'max': align [0, 1] does not bring exponents -6 and -4 to a common one
+
+// -----
+
+func.func @min_shift(%a: tensor<1x8x!quant.pot<i8, -6>>, %b: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -5>> {
+  %y = shift.min %a, %b {node = "min", align = array<i64: 0, 2>, shift = 0 : i64} : (tensor<1x8x!quant.pot<i8, -6>>, tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, -5>>
+  func.return %y : tensor<1x8x!quant.pot<i8, -5>>
+}
+// CHECK: shift.min 'min': shift 0 must be e_out - e_common = 1
+
+// -----
+
+func.func @prelu_slope_shift(%x: tensor<1x2x2x!quant.pot<i8, -5>>, %s: tensor<2x1x!quant.pot<i8:0, [-8, -9]>>) -> tensor<1x2x2x!quant.pot<i8, -4>> {
+  %y = shift.prelu %x, %s {node = "prelu", shift = 1 : i64, slope_shift = array<i64: 8>} : (tensor<1x2x2x!quant.pot<i8, -5>>, tensor<2x1x!quant.pot<i8:0, [-8, -9]>>) -> tensor<1x2x2x!quant.pot<i8, -4>>
+  func.return %y : tensor<1x2x2x!quant.pot<i8, -4>>
+}
+// CHECK: shift.prelu 'prelu': slope_shift [8] must be e_out - (e_in + e_slope) = [9, 10]
+
+// -----
+
+func.func @prelu_shift(%x: tensor<1x2x2x!quant.pot<i8, -5>>, %s: tensor<1x!quant.pot<i8, -8>>) -> tensor<1x2x2x!quant.pot<i8, -4>> {
+  %y = shift.prelu %x, %s {node = "prelu", shift = 0 : i64, slope_shift = array<i64: 8>} : (tensor<1x2x2x!quant.pot<i8, -5>>, tensor<1x!quant.pot<i8, -8>>) -> tensor<1x2x2x!quant.pot<i8, -4>>
+  func.return %y : tensor<1x2x2x!quant.pot<i8, -4>>
+}
+// CHECK: shift.prelu 'prelu': shift 0 must be e_out - e_in = 1
+
+// -----
+
+func.func @prelu_count(%x: tensor<1x2x2x!quant.pot<i8, -5>>, %s: tensor<1x!quant.pot<i8, -8>>) -> tensor<1x2x2x!quant.pot<i8, -4>> {
+  %y = shift.prelu %x, %s {node = "prelu", shift = 1 : i64, slope_shift = array<i64: 8, 8, 8>} : (tensor<1x2x2x!quant.pot<i8, -5>>, tensor<1x!quant.pot<i8, -8>>) -> tensor<1x2x2x!quant.pot<i8, -4>>
+  func.return %y : tensor<1x2x2x!quant.pot<i8, -4>>
+}
+// CHECK: shift.prelu 'prelu': slope_shift needs 1 or 2 values, got 3
+
+// -----
+
+func.func @slice_type(%x: tensor<1x4x!quant.pot<i8, -5>>) -> tensor<1x2x!quant.pot<i8, -4>> {
+  %y = shift.slice %x {node = "s", starts = array<i64: 0, 0>, ends = array<i64: 1, 2>, steps = array<i64: 1, 1>} : (tensor<1x4x!quant.pot<i8, -5>>) -> tensor<1x2x!quant.pot<i8, -4>>
+  func.return %y : tensor<1x2x!quant.pot<i8, -4>>
+}
+// CHECK: shift.slice 's': input and result element types differ: tensor<1x4x!quant.pot<i8, -5>> vs tensor<1x2x!quant.pot<i8, -4>>
+
+// -----
+
+func.func @resize_weight_sum(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %l = shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 2>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 4 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %l : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+// CHECK: shift.resize 'lin': every row of row_weights must sum to 2^frac_bits = 4, got 5
+
+// -----
+
+func.func @resize_index(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %l = shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, 1, 2>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 4 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %l : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+// CHECK: shift.resize 'lin': rows [0, 2] must lie in [0, 1]
+
+// -----
+
+func.func @resize_shift(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>> {
+  %l = shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 4 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>>
+  func.return %l : tensor<1x2x4x4x!quant.pot<i8, -4>>
+}
+// CHECK: shift.resize 'lin': shift 4 must be 2 * frac_bits + e_out - e_in = 5
+
+// -----
+
+func.func @resize_overflow(%x: tensor<1x1x2x1x!quant.pot<i8, -5>>) -> tensor<1x1x2x1x!quant.pot<i8, -5>> {
+  %l = shift.resize %x {node = "lin", taps = array<i64: 2, 1>, rows = array<i64: 0, 1, 0, 1>, row_weights = array<i64: 4096, 0, 0, 4096>, cols = array<i64: 0>, col_weights = array<i64: 4096>, frac_bits = 12 : i64, shift = 24 : i64} : (tensor<1x1x2x1x!quant.pot<i8, -5>>) -> tensor<1x1x2x1x!quant.pot<i8, -5>>
+  func.return %l : tensor<1x1x2x1x!quant.pot<i8, -5>>
+}
+// CHECK: shift.resize 'lin': accumulator bound 2147483648 does not fit int32
+
+// -----
+
+func.func @resize_nearest_type(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>> {
+  %n = shift.resize_nearest %x {node = "up", rows = array<i64: 0, 0, 1, 1>, cols = array<i64: 0, 0, 1, 1>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>>
+  func.return %n : tensor<1x2x4x4x!quant.pot<i8, -4>>
+}
+// CHECK: shift.resize_nearest 'up': input and result element types differ
+
+// -----
+
+func.func @resize_nearest_table(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %n = shift.resize_nearest %x {node = "up", rows = array<i64: 0, 0, 1>, cols = array<i64: 0, 0, 1, 1>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %n : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+// CHECK: shift.resize_nearest 'up': needs 4 rows and 4 cols, got 3 and 4
+
+// -----
+
+func.func @zero_interleave_shape(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %z = shift.zero_interleave %x {node = "deconv", strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %z : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+// CHECK: shift.zero_interleave 'deconv': result shape [1, 2, 4, 4] does not match the inferred shape [1, 2, 3, 3]
+
+// -----
+
+func.func @resize_partial_fill(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %l = shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, -1, 1>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 4 : i64, fill = 3 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %l : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+// CHECK: shift.resize 'lin': an extrapolated output needs -1 in every tap of rows
+
+// -----
+
+func.func @resize_nearest_fill(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>> {
+  %n = shift.resize_nearest %x {node = "up", rows = array<i64: -1, 0, 1, 1>, cols = array<i64: 0, 0, 1, 1>, fill = 300 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  func.return %n : tensor<1x2x4x4x!quant.pot<i8, -5>>
+}
+// CHECK: shift.resize_nearest 'up': fill 300 is outside the storage range [-128, 127]

@@ -144,3 +144,49 @@ func.func @plain_integers(%x: tensor<1x4xi8>, %w: tensor<3x4xi8>, %b: tensor<3xi
   %y = shift.fc %x, %w, %b {node = "fc_int", shift = array<i64: 4, 5, 6>, bias_shift = array<i64: 1>} : (tensor<1x4xi8>, tensor<3x4xi8>, tensor<3xi32>) -> tensor<1x3xui8>
   func.return %y : tensor<1x3xui8>
 }
+
+// -----
+
+// Max / min on a common grid, prelu with one slope exponent per channel (shift per channel),
+// and a strided slice.
+// CHECK-LABEL: func.func @select_ops
+// CHECK-NEXT:    %s = shift.constant dense<{{\[\[\[}}100]], {{\[\[}}-77]]]> : tensor<2x1x1xi8> -> tensor<2x1x1x!quant.pot<i8:0, [-8, -9]>>
+// CHECK-NEXT:    %m = shift.max %a, %b {node = "max", align = array<i64: 0, 2>, shift = 1 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -6>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -5>>
+// CHECK-NEXT:    %n = shift.min %m, %b {node = "min", align = array<i64: 0, 1>, shift = 0 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -5>>
+// CHECK-NEXT:    %p = shift.prelu %n, %s {node = "prelu", shift = 1 : i64, slope_shift = array<i64: 9, 10>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>, tensor<2x1x1x!quant.pot<i8:0, [-8, -9]>>) -> tensor<1x2x2x2x!quant.pot<i8, -4>>
+// CHECK-NEXT:    %c = shift.slice %p {node = "slice", starts = array<i64: 0, 1, 1, 0>, ends = array<i64: 1, 2, -1, 2>, steps = array<i64: 1, 1, -1, 2>} : (tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x1x2x1x!quant.pot<i8, -4>>
+func.func @select_ops(%a: tensor<1x2x2x2x!quant.pot<i8, -6>>, %b: tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x1x2x1x!quant.pot<i8, -4>> {
+  %s = shift.constant dense<[[[100]], [[-77]]]> : tensor<2x1x1xi8> -> tensor<2x1x1x!quant.pot<i8:0, [-8, -9]>>
+  %m = shift.max %a, %b {node = "max", align = array<i64: 0, 2>, shift = 1 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -6>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -5>>
+  %n = shift.min %m, %b {node = "min", align = array<i64: 0, 1>, shift = 0 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>, tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x2x2x2x!quant.pot<i8, -5>>
+  %p = shift.prelu %n, %s {node = "prelu", shift = 1 : i64, slope_shift = array<i64: 9, 10>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>, tensor<2x1x1x!quant.pot<i8:0, [-8, -9]>>) -> tensor<1x2x2x2x!quant.pot<i8, -4>>
+  %c = shift.slice %p {node = "slice", starts = array<i64: 0, 1, 1, 0>, ends = array<i64: 1, 2, -1, 2>, steps = array<i64: 1, 1, -1, 2>} : (tensor<1x2x2x2x!quant.pot<i8, -4>>) -> tensor<1x1x2x1x!quant.pot<i8, -4>>
+  func.return %c : tensor<1x1x2x1x!quant.pot<i8, -4>>
+}
+
+// -----
+
+// Resampling: nearest resize (index tables), linear resize at F = 2 fraction bits (scale-2
+// half_pixel: weights 1/4, 3/4; shift = 2F + e_out - e_in = 5), zero insertion (ConvTranspose).
+// CHECK-LABEL: func.func @resample
+// CHECK-NEXT:    %n = shift.resize_nearest %x {node = "up", rows = array<i64: 0, 0, 1, 1>, cols = array<i64: 0, 0, 1, 1>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+// CHECK-NEXT:    %l = shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 5 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>>
+// CHECK-NEXT:    %z = shift.zero_interleave %x {node = "deconv", strides = array<i64: 2, 3>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x3x4x!quant.pot<i8, -5>>
+func.func @resample(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> (tensor<1x2x4x4x!quant.pot<i8, -5>>, tensor<1x2x4x4x!quant.pot<i8, -4>>, tensor<1x2x3x4x!quant.pot<i8, -5>>) {
+  %n = shift.resize_nearest %x {node = "up", rows = array<i64: 0, 0, 1, 1>, cols = array<i64: 0, 0, 1, 1>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+  %l = shift.resize %x {node = "lin", taps = array<i64: 2, 2>, rows = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, row_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, cols = array<i64: 0, 0, 0, 1, 0, 1, 1, 1>, col_weights = array<i64: 1, 3, 3, 1, 1, 3, 3, 1>, frac_bits = 2 : i64, shift = 5 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x4x4x!quant.pot<i8, -4>>
+  %z = shift.zero_interleave %x {node = "deconv", strides = array<i64: 2, 3>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x3x4x!quant.pot<i8, -5>>
+  func.return %n, %l, %z : tensor<1x2x4x4x!quant.pot<i8, -5>>, tensor<1x2x4x4x!quant.pot<i8, -4>>, tensor<1x2x3x4x!quant.pot<i8, -5>>
+}
+
+// -----
+
+// tf_crop_and_resize's extrapolated outputs: index -1 and the `fill` integer.
+// CHECK-LABEL: func.func @resample_fill
+// CHECK-NEXT:    %n = shift.resize_nearest %x {node = "crop", rows = array<i64: -1, 0, 1>, cols = array<i64: 0, 1>, fill = -3 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x3x2x!quant.pot<i8, -5>>
+// CHECK-NEXT:    %l = shift.resize %x {node = "crop_lin", taps = array<i64: 2, 1>, rows = array<i64: 0, 1>, row_weights = array<i64: 1, 1>, cols = array<i64: 0, -1>, col_weights = array<i64: 2, 2>, frac_bits = 1 : i64, shift = 2 : i64, fill = 16 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x1x2x!quant.pot<i8, -5>>
+func.func @resample_fill(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> (tensor<1x2x3x2x!quant.pot<i8, -5>>, tensor<1x2x1x2x!quant.pot<i8, -5>>) {
+  %n = shift.resize_nearest %x {node = "crop", rows = array<i64: -1, 0, 1>, cols = array<i64: 0, 1>, fill = -3 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x3x2x!quant.pot<i8, -5>>
+  %l = shift.resize %x {node = "crop_lin", taps = array<i64: 2, 1>, rows = array<i64: 0, 1>, row_weights = array<i64: 1, 1>, cols = array<i64: 0, -1>, col_weights = array<i64: 2, 2>, frac_bits = 1 : i64, shift = 2 : i64, fill = 16 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x1x2x!quant.pot<i8, -5>>
+  func.return %n, %l : tensor<1x2x3x2x!quant.pot<i8, -5>>, tensor<1x2x1x2x!quant.pot<i8, -5>>
+}
