@@ -100,45 +100,42 @@ class ShiftWeightedAccumulator(AccumulatorBound):
         chk.dot(op, w, qin, bias_acc, "output channel")
 
 
+def _aligned_bounds(op: Operation, chk: Any) -> tuple[int, int, int, int] | None:
+    """(|a|, |b|, la, lb): both operands' bounds and their left shifts onto the finer exponent
+    (stated as `align_shifts` at the shift level, implied by the pot exponents at the quant level)."""
+    lhs, rhs = op.operands[0], op.operands[1]
+    qa, qb = chk.qbound(lhs), chk.qbound(rhs)
+    if qa is None or qb is None:
+        return None
+    align = getattr(op, "align_shifts", None)
+    if align is None:
+        pa, pb = pot_of(lhs.type), pot_of(rhs.type)
+        if pa is None or pb is None or pa.per_axis or pb.per_axis:
+            return None
+        ec = min(pa.exp, pb.exp)
+        align = (pa.exp - ec, pb.exp - ec)
+    return qa, qb, align[0], align[1]
+
+
 class AlignedSumAccumulator(AccumulatorBound):
-    """add: (a << la) + (b << lb), both on the finer exponent (shift.add states la, lb as align_shifts)."""
+    """add: (a << la) + (b << lb), both on the finer exponent."""
 
     @staticmethod
     def check(op: Operation, chk: Any) -> None:
-        lhs, rhs = op.operands[0], op.operands[1]
-        qa, qb = chk.qbound(lhs), chk.qbound(rhs)
-        if qa is None or qb is None:
-            return
-        align = getattr(op, "align_shifts", None)
-        if align is None:
-            pa, pb = pot_of(lhs.type), pot_of(rhs.type)
-            if pa is None or pb is None or pa.per_axis or pb.per_axis:
-                return
-            ec = min(pa.exp, pb.exp)
-            align = (pa.exp - ec, pb.exp - ec)
-        la, lb = align
-        chk.fits(op, (qa << la) + (qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
+        if (b := _aligned_bounds(op, chk)) is not None:
+            qa, qb, la, lb = b
+            chk.fits(op, (qa << la) + (qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
 
 
 class AlignedCompareAccumulator(AccumulatorBound):
-    """max / min: both inputs shifted left onto the finer exponent before the comparison
-    (shift.max / shift.min state la, lb as align_shifts): the larger aligned magnitude."""
+    """max / min: both inputs shifted left onto the finer exponent before the comparison: the
+    larger aligned magnitude."""
 
     @staticmethod
     def check(op: Operation, chk: Any) -> None:
-        lhs, rhs = op.operands[0], op.operands[1]
-        qa, qb = chk.qbound(lhs), chk.qbound(rhs)
-        if qa is None or qb is None:
-            return
-        align = getattr(op, "align_shifts", None)
-        if align is None:
-            pa, pb = pot_of(lhs.type), pot_of(rhs.type)
-            if pa is None or pb is None or pa.per_axis or pb.per_axis:
-                return
-            ec = min(pa.exp, pb.exp)
-            align = (pa.exp - ec, pb.exp - ec)
-        la, lb = align
-        chk.fits(op, max(qa << la, qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
+        if (b := _aligned_bounds(op, chk)) is not None:
+            qa, qb, la, lb = b
+            chk.fits(op, max(qa << la, qb << lb), f"|a| <= {qa} << {la}, |b| <= {qb} << {lb}")
 
 
 class SlopeProductAccumulator(AccumulatorBound):

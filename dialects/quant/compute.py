@@ -48,19 +48,7 @@ from qcomp.dialects.quant.types import (
 )
 from qcomp.dialects.traits import ElementwiseFunction, SharesInputScale
 from qcomp.dialects.window import ConvWindow, window_attrs
-from qcomp.numerics import (
-    celu,
-    elu,
-    hard_sigmoid,
-    hard_swish,
-    leaky_relu,
-    mish,
-    selu,
-    sigmoid,
-    softplus,
-    softsign,
-    thresholded_relu,
-)
+from qcomp.numerics import functions as fn
 
 # --------------------------------------------------------------------------- compute ops
 
@@ -274,9 +262,9 @@ class FunctionOp(UnaryOp):
     tabulates it."""
 
     def reference(self, x: np.ndarray) -> np.ndarray:
-        fn = self.get_trait(ElementwiseFunction)
-        assert fn is not None, f"{self.name} declares no ElementwiseFunction"
-        return fn.apply(self, x)
+        trait = self.get_trait(ElementwiseFunction)
+        assert trait is not None, f"{self.name} declares no ElementwiseFunction"
+        return trait.apply(self, x)
 
 
 @irdl_op_definition
@@ -315,7 +303,7 @@ class LeakyReluOp(FunctionOp):
     """y = x if x >= 0 else alpha * x."""
 
     name = "quant.leaky_relu"
-    traits = traits_def(ElementwiseFunction("leaky_relu", leaky_relu, ("alpha",)))
+    traits = traits_def(ElementwiseFunction("leaky_relu", fn.leaky_relu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
 
@@ -324,7 +312,7 @@ class SigmoidOp(FunctionOp):
     """y = 1 / (1 + exp(-x))."""
 
     name = "quant.sigmoid"
-    traits = traits_def(ElementwiseFunction("sigmoid", sigmoid))
+    traits = traits_def(ElementwiseFunction("sigmoid", fn.sigmoid))
 
 
 @irdl_op_definition
@@ -340,7 +328,7 @@ class HardSigmoidOp(FunctionOp):
     """y = max(0, min(1, alpha * x + beta)) (ONNX defaults alpha 0.2, beta 0.5)."""
 
     name = "quant.hard_sigmoid"
-    traits = traits_def(ElementwiseFunction("hard_sigmoid", hard_sigmoid, ("alpha", "beta")))
+    traits = traits_def(ElementwiseFunction("hard_sigmoid", fn.hard_sigmoid, ("alpha", "beta")))
     alpha = attr_def(FloatAttr)
     beta = attr_def(FloatAttr)
 
@@ -350,7 +338,7 @@ class HardSwishOp(FunctionOp):
     """y = x * max(0, min(1, x / 6 + 1 / 2))."""
 
     name = "quant.hard_swish"
-    traits = traits_def(ElementwiseFunction("hard_swish", hard_swish))
+    traits = traits_def(ElementwiseFunction("hard_swish", fn.hard_swish))
 
 
 @irdl_op_definition
@@ -374,7 +362,7 @@ class EluOp(FunctionOp):
     """y = x if x >= 0 else alpha * (exp(x) - 1)."""
 
     name = "quant.elu"
-    traits = traits_def(ElementwiseFunction("elu", elu, ("alpha",)))
+    traits = traits_def(ElementwiseFunction("elu", fn.elu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
 
@@ -383,7 +371,7 @@ class SeluOp(FunctionOp):
     """y = gamma * (x if x > 0 else alpha * (exp(x) - 1))."""
 
     name = "quant.selu"
-    traits = traits_def(ElementwiseFunction("selu", selu, ("alpha", "gamma")))
+    traits = traits_def(ElementwiseFunction("selu", fn.selu, ("alpha", "gamma")))
     alpha = attr_def(FloatAttr)
     gamma = attr_def(FloatAttr)
 
@@ -393,7 +381,7 @@ class CeluOp(FunctionOp):
     """y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
     name = "quant.celu"
-    traits = traits_def(ElementwiseFunction("celu", celu, ("alpha",)))
+    traits = traits_def(ElementwiseFunction("celu", fn.celu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
 
@@ -402,7 +390,7 @@ class SoftplusOp(FunctionOp):
     """y = log(1 + exp(x))."""
 
     name = "quant.softplus"
-    traits = traits_def(ElementwiseFunction("softplus", softplus))
+    traits = traits_def(ElementwiseFunction("softplus", fn.softplus))
 
 
 @irdl_op_definition
@@ -410,7 +398,7 @@ class SoftsignOp(FunctionOp):
     """y = x / (1 + |x|)."""
 
     name = "quant.softsign"
-    traits = traits_def(ElementwiseFunction("softsign", softsign))
+    traits = traits_def(ElementwiseFunction("softsign", fn.softsign))
 
 
 @irdl_op_definition
@@ -418,7 +406,7 @@ class ThresholdedReluOp(FunctionOp):
     """y = x if x > alpha else 0."""
 
     name = "quant.thresholded_relu"
-    traits = traits_def(ElementwiseFunction("thresholded_relu", thresholded_relu, ("alpha",)))
+    traits = traits_def(ElementwiseFunction("thresholded_relu", fn.thresholded_relu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
 
@@ -427,7 +415,7 @@ class MishOp(FunctionOp):
     """y = x * tanh(log(1 + exp(x)))."""
 
     name = "quant.mish"
-    traits = traits_def(ElementwiseFunction("mish", mish))
+    traits = traits_def(ElementwiseFunction("mish", fn.mish))
 
 
 @irdl_op_definition
