@@ -343,21 +343,30 @@ class LowerMatMul(RewritePattern):
 # --------------------------------------------------------------------------- elementwise
 
 
+def _aligned(op: Operation, combine: Callable[[list[int]], int]) -> tuple[int, int, int, int]:
+    """(e_common, la, lb, e_out) of a binary op whose operands are shifted left onto the finer
+    exponent; `combine` (sum for add, max for max / min) of the aligned magnitudes must fit the
+    accumulator, else the pass's diagnostic."""
+    check_quantized(op)
+    lhs, rhs, out = op.operands[0], op.operands[1], op.results[0]
+    ea, eb = act_exp(op, lhs, "lhs"), act_exp(op, rhs, "rhs")
+    e_out = act_exp(op, out, "result")
+    ec = min(ea, eb)
+    la, lb = ea - ec, eb - ec
+    worst = combine([max(-lo, hi) << sft for (lo, hi), sft in
+                     ((sh.int_range(pot(op, v, "x").storage), sft) for v, sft in ((lhs, la), (rhs, lb)))])
+    if worst >= 1 << (ACC_BITS - 1):
+        raise fail(op, f"exponents {ea} and {eb} are too far apart: aligning them can overflow the "
+                       f"{ACC_BITS}-bit accumulator")
+    return ec, la, lb, e_out
+
+
 class LowerAdd(RewritePattern):
     """quant.add -> shift.add: both inputs shifted left onto the finer exponent, one rounding to the output."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: q.AddOp, rewriter: PatternRewriter) -> None:
-        check_quantized(op)
-        ea, eb = act_exp(op, op.lhs, "lhs"), act_exp(op, op.rhs, "rhs")
-        e_out = act_exp(op, op.output, "result")
-        ec = min(ea, eb)
-        la, lb = ea - ec, eb - ec
-        worst = sum(max(-lo, hi) << s for (lo, hi), s in
-                    ((sh.int_range(pot(op, v, "x").storage), s) for v, s in ((op.lhs, la), (op.rhs, lb))))
-        if worst >= 1 << (ACC_BITS - 1):
-            raise fail(op, f"exponents {ea} and {eb} are too far apart: aligning them can overflow the "
-                           f"{ACC_BITS}-bit accumulator")
+        ec, la, lb, e_out = _aligned(op, sum)
         lo, hi = op.act_bounds
         new = sh.AddOp(op.lhs, op.rhs, op.output.type, align=(la, lb), shift=e_out - ec,
                        clamp=act_clamp(op, lo, hi, op.output), node=_node(op))
@@ -371,16 +380,7 @@ class LowerMaxMin(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(op, q.MaxOp | q.MinOp):
             return
-        check_quantized(op)
-        ea, eb = act_exp(op, op.lhs, "lhs"), act_exp(op, op.rhs, "rhs")
-        e_out = act_exp(op, op.output, "result")
-        ec = min(ea, eb)
-        la, lb = ea - ec, eb - ec
-        worst = max(max(-lo, hi) << s for (lo, hi), s in
-                    ((sh.int_range(pot(op, v, "x").storage), s) for v, s in ((op.lhs, la), (op.rhs, lb))))
-        if worst >= 1 << (ACC_BITS - 1):
-            raise fail(op, f"exponents {ea} and {eb} are too far apart: aligning them can overflow the "
-                           f"{ACC_BITS}-bit accumulator")
+        ec, la, lb, e_out = _aligned(op, max)
         cls = sh.MaxOp if isinstance(op, q.MaxOp) else sh.MinOp
         finish(op, rewriter, [cls(op.lhs, op.rhs, op.output.type, align=(la, lb), shift=e_out - ec, node=_node(op))])
 
