@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.light_models import BUILD_DIR, NAMES, make_light  # noqa: E402
 
-HARNESS = ROOT / "test" / "e2e" / "Inputs" / "harness.c"
+HARNESS = ROOT / "qcomp" / "backend" / "runtime" / "host_harness.c"
 PIPELINE = "int8_fpga"
 
 

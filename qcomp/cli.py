@@ -18,12 +18,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qcomp.errors import QcompError
 
-EMIT_KINDS = ("c", "main", "mlir")
+EMIT_KINDS = ("c", "main", "mlir", "onnx-qdq", "onnx-qop")
+ONNX_KINDS = {"onnx-qdq": "qdq", "onnx-qop": "qop"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", default="model", help="C symbol prefix (default: model)")
     p.add_argument("--emit", choices=EMIT_KINDS,
                    help="what to write: c (OUT.c + OUT.h), main (also main.c), mlir (the IR after the "
-                        "pipeline); default from the output extension")
+                        "pipeline), onnx-qdq / onnx-qop (the quantized model as ONNX that onnxruntime runs: "
+                        "float ops between QuantizeLinear/DequantizeLinear, or QLinear* integer ops; the "
+                        "passes before lower-quant-to-shift, see docs/export.md); default from the output "
+                        "extension (.c, .mlir; an .onnx output needs --emit onnx-qdq or onnx-qop)")
     p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
                    help="load user passes from a Python file or module (repeatable)")
     p.add_argument("--full-constants", action="store_true",
@@ -79,6 +83,9 @@ def emit_kind(args: argparse.Namespace) -> str:
         return "mlir"
     if suffix in (".c", ""):
         return "c"
+    if suffix == ".onnx":
+        raise QcompError(f"output '{args.output}' is ONNX: say which form with --emit onnx-qdq (float ops "
+                         "between QuantizeLinear/DequantizeLinear) or --emit onnx-qop (QLinear* integer ops)")
     raise QcompError(f"cannot tell what to write from output '{args.output}': use --emit {{{','.join(EMIT_KINDS)}}}")
 
 
@@ -96,8 +103,8 @@ def check_output_dir(path: Path) -> None:
         raise QcompError(f"output directory '{parent}' is not writable: {e.strerror}") from None
 
 
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write every file to a temporary name first, then rename them all: all or nothing."""
+def write_atomically(files: Mapping[Path, str | bytes]) -> None:
+    """Write every file (text or bytes) to a temporary name first, then rename them all: all or nothing."""
     temps: list[tuple[str, Path]] = []
     umask = os.umask(0)
     os.umask(umask)
@@ -106,7 +113,7 @@ def write_atomically(files: dict[Path, str]) -> None:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
             temps.append((tmp, path))
             os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
-            with os.fdopen(fd, "w") as f:
+            with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
                 f.write(text)
         for tmp, path in temps:
             os.replace(tmp, path)
@@ -204,9 +211,25 @@ def compile_model(args: argparse.Namespace) -> None:
             raise QcompError(f"--stop-after {args.stop_after}: pipeline '{args.pipeline}' has no such pass; "
                              f"its passes: {', '.join(names)}")
         passes = passes[: len(names) - names[::-1].index(args.stop_after)]
+    if kind in ONNX_KINDS:  # the quant-level IR after pot-scale: every pass before lower-quant-to-shift
+        names = [p.name for p in passes]
+        end = names.index("lower-quant-to-shift") if "lower-quant-to-shift" in names else len(names)
+        if "pot-scale" not in names[:end]:
+            what = (f"--stop-after {args.stop_after} stops before pot-scale" if args.stop_after and
+                    "pot-scale" in [p.name for p in prepare_passes(args)] else
+                    f"pipeline '{args.pipeline}' has no pot-scale pass before lower-quant-to-shift")
+            raise QcompError(f"--emit {kind}: {what}; the ONNX export needs the !quant.pot types pot-scale sets")
+        passes = passes[:end]
     module = import_onnx_file(args.model)
     run_passes(args, passes, module)
     warn_data_free(args, module)
+    if kind in ONNX_KINDS:
+        from qcomp.export import export_onnx
+
+        model = export_onnx(module, ONNX_KINDS[kind])
+        write_atomically({out: model.SerializeToString()})
+        log(args, f"wrote {out}")
+        return
     if kind == "mlir":
         from qcomp.dialects.constants import elided_constants
 
@@ -374,6 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dump_main(argv[1:])
     if argv and argv[0] == "compare":
         return compare_main(argv[1:])
+    if argv and argv[0] in ("report", "eval"):
+        from qcomp.cli_inspect import eval_main, report_main
+
+        return (report_main if argv[0] == "report" else eval_main)(argv[1:])
     args = build_parser().parse_args(argv)
 
     def run() -> None:

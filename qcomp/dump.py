@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, TensorType
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
 from qcomp.dialects import emitc as ec
 from qcomp.dialects import shift as sh
-from qcomp.dialects.quant import node_of
+from qcomp.dialects.quant import node_of, shape_of
 from qcomp.errors import InputDataError, QcompError
 
 MANIFEST = "manifest.json"
@@ -417,6 +417,37 @@ def load_samples(path: str | Path, f: func.FuncOp, sample: int) -> list[np.ndarr
     `.npy` (N, ...) for one input (like the calibration data); `.npz` keyed by input name or a
     directory of NAME.npy files for several.
     """
+    out = []
+    for label, arr, a in _checked_arrays(path, f):
+        if not 0 <= sample < arr.shape[0]:
+            raise InputDataError(f"--sample {sample} is out of range: data '{label}' has {arr.shape[0]} samples")
+        x = np.ascontiguousarray(arr[sample], np.float32).reshape(shape_of(a))
+        if not np.all(np.isfinite(x)):
+            raise InputDataError(f"sample {sample} of data '{label}' contains NaN or inf")
+        out.append(x)
+    return out
+
+
+def load_batches(path: str | Path, f: func.FuncOp, limit: int | None = None) -> list[np.ndarray]:
+    """The first `limit` (default all) samples of `path` for every graph input of `f`, float32,
+    in the executors' batched layout (N, ...); the files as for `load_samples`."""
+    checked = _checked_arrays(path, f)
+    counts = {arr.shape[0] for _, arr, _ in checked}
+    if len(counts) > 1:
+        raise InputDataError(f"data '{path}': the inputs have different sample counts {sorted(counts)}")
+    out = []
+    for label, arr, _ in checked:
+        x = np.ascontiguousarray(arr[:limit], np.float32)
+        if x.shape[0] == 0:
+            raise InputDataError(f"data '{label}' has no samples")
+        if not np.all(np.isfinite(x)):
+            raise InputDataError(f"data '{label}' contains NaN or inf")
+        out.append(x)
+    return out
+
+
+def _checked_arrays(path: str | Path, f: func.FuncOp) -> list[tuple[str, np.ndarray, BlockArgument]]:
+    """(label, array, argument) per graph input: the arrays of `path`, their shapes checked."""
     p = Path(path)
     args = list(f.body.block.args)
     names = _names(f, "input_names", len(args), "input")
@@ -462,12 +493,7 @@ def load_samples(path: str | Path, f: func.FuncOp, sample: int) -> list[np.ndarr
             raise InputDataError(f"data '{label}' has dtype {arr.dtype}; input '{name}' needs {want} float32")
         if arr.ndim != len(per) + 1 or tuple(arr.shape[1:]) != per:
             raise InputDataError(f"data '{label}' has shape {tuple(arr.shape)}; input '{name}' needs {want}")
-        if not 0 <= sample < arr.shape[0]:
-            raise InputDataError(f"--sample {sample} is out of range: data '{label}' has {arr.shape[0]} samples")
-        x = np.ascontiguousarray(arr[sample], np.float32).reshape(shape)
-        if not np.all(np.isfinite(x)):
-            raise InputDataError(f"sample {sample} of data '{label}' contains NaN or inf")
-        out.append(x)
+        out.append((label, arr, a))
     return out
 
 
@@ -485,5 +511,5 @@ def quantized_inputs(module: ModuleOp, xs: Sequence[np.ndarray]) -> list[np.ndar
 
 
 __all__ = ["MANIFEST", "BadDumpError", "DumpEntry", "Difference", "check_target", "compare_dumps", "dump_entries", "main_function",
-           "executor_tensors", "format_difference", "load_samples", "manifest_text", "quantized_inputs",
+           "executor_tensors", "format_difference", "load_batches", "load_samples", "manifest_text", "quantized_inputs",
            "read_manifest", "write_dump"]

@@ -23,6 +23,7 @@ config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%repo", repo))
 config.substitutions.append(("%models", os.path.join(repo, "models")))
+config.substitutions.append(("%host_harness", os.path.join(repo, "qcomp", "backend", "runtime", "host_harness.c")))
 config.substitutions.append(
     ("QCOMP_ROUNDTRIP",
      "qcomp-opt %s --split-input-file --print-op-generic"

@@ -2,7 +2,7 @@
 
     python -m qcomp.backend.check --pipeline int8_fpga models/lenet/lenet.onnx \
         --calib models/digits/calib.npy --test-x models/digits/test_x.npy --test-y models/digits/test_y.npy \
-        --c out.c --harness test/e2e/Inputs/harness.c
+        --c out.c --harness qcomp/backend/runtime/host_harness.c
 
 Builds the shift-level module with the same pipeline (stopping before the C lowering),
 quantizes the test inputs with the executor's `quantize_input` (round half up, saturate),
@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 
 C_STAGES = ("lower-shift-to-emitc", "plan-memory")
+#: the host harness: runs model_forward on every sample of inputs.bin, writes outputs.bin
+HOST_HARNESS = Path(__file__).resolve().parent / "runtime" / "host_harness.c"
 
 
 def shift_module(model: str, pipeline: str, calib: str | None):
@@ -69,10 +71,16 @@ def float_outputs(model: str, x: np.ndarray) -> np.ndarray | None:
     return np.concatenate([sess.run(None, {name: x[i : i + 1]})[0] for i in range(len(x))])
 
 
+def build_command(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[str],
+                  extra: tuple[Path, ...] = ()) -> list[str]:
+    """The command compiling and linking the generated C with the harness (and `extra` sources) into `exe`."""
+    return [cc, "-std=c99", *cflags, f"-I{c_file.parent}", f"-DQC_HEADER=\"{c_file.with_suffix('.h').name}\"",
+            str(c_file), str(harness), *map(str, extra), "-o", str(exe)]
+
+
 def build(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[str], extra: tuple[Path, ...] = ()) -> None:
-    """Compile and link the generated C with the harness (and `extra` sources) into `exe`."""
-    cmd = [cc, "-std=c99", *cflags, f"-I{c_file.parent}", f"-DQC_HEADER=\"{c_file.with_suffix('.h').name}\"",
-           str(c_file), str(harness), *map(str, extra), "-o", str(exe)]
+    """Build `exe` (`build_command`); exits with the compiler's messages when it fails."""
+    cmd = build_command(c_file, harness, exe, cc, cflags, extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         sys.exit(f"check: build failed: {' '.join(cmd)}\n{r.stderr}")
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-x", required=True)
     ap.add_argument("--test-y")
     ap.add_argument("--c", required=True, help="the generated OUT.c (OUT.h beside it)")
-    ap.add_argument("--harness", help="required unless --mcu")
+    ap.add_argument("--harness", help="the C harness (default: qcomp's host harness; the MCU one with --mcu)")
     ap.add_argument("--cc", help="default $CC or cc; arm-none-eabi-gcc with --mcu")
     ap.add_argument("--cflags", default="-O2", help="extra compiler flags (one string)")
     ap.add_argument("--perturb", type=int, default=None, metavar="K",
@@ -96,8 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=600, help="seconds qemu may run with --mcu (default 600)")
     ap.add_argument("--workdir")
     args = ap.parse_args(argv)
-    if not args.mcu and not args.harness:
-        ap.error("--harness is required (unless --mcu)")
 
     from qcomp.executors.shift import ShiftExecutor, quantize_input
 
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             _run_mcu(args, work, n)
         else:
             exe = work / "run"
-            build(Path(args.c), Path(args.harness), exe, args.cc or os.environ.get("CC", "cc"), args.cflags.split())
+            build(Path(args.c), Path(args.harness or HOST_HARNESS), exe, args.cc or os.environ.get("CC", "cc"), args.cflags.split())
             r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")],
                                capture_output=True, text=True)
             if r.returncode:

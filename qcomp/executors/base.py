@@ -291,7 +291,7 @@ class Executor:
     # ---- run
 
     @staticmethod
-    def _call(step: Step, fn: Kernel | None, vals: list[Any], axis_shift: int) -> list[np.ndarray]:
+    def _call(step: Step, fn: Kernel | None, vals: list[Any], axis_shift: int, post: bool = True) -> list[np.ndarray]:
         assert fn is not None, "a dynamic step always has its kernel"
         try:
             res = fn(*vals)
@@ -300,10 +300,18 @@ class Executor:
         except Exception as e:
             raise ExecutionError(f"{op_label(step.op)}: {type(e).__name__}: {e}") from e
         results = [np.asarray(res)] if len(step.outs) == 1 else [np.asarray(r) for r in res]
-        for j, post in enumerate(step.posts):
-            if post is not None:
-                results[j] = post(results[j], axis_shift)
+        for j, p in enumerate(step.posts if post else ()):
+            if p is not None:
+                results[j] = p(results[j], axis_shift)
         return results
+
+    def run_step(self, step: Step, vals: list[Any], n: int, post: bool = True) -> list[np.ndarray]:
+        """Run one dynamic `step` of this executor on batched operand values `vals` (`n` samples,
+        static operands unbatched); `post=False` skips its results' post-processing (fake
+        quantization): how `qcomp report` runs one layer on another network's values."""
+        if step.fn_batch is not None:
+            return self._call(step, step.fn_batch, vals, 0, post)
+        return self._per_sample(step, vals, n, post)
 
     def run(self, inputs: Sequence[np.ndarray], batched: bool = True,
             observer: Observer | None = None) -> list[np.ndarray]:
@@ -391,13 +399,13 @@ class Executor:
             outs.append(v)
         return outs
 
-    def _per_sample(self, step: Step, vals: list[Any], n: int) -> list[np.ndarray]:
+    def _per_sample(self, step: Step, vals: list[Any], n: int, post: bool = True) -> list[np.ndarray]:
         """Run `step` one sample at a time and reassemble the batched results."""
         per: list[list[np.ndarray]] = []
         for i in range(n):
             sample = [v[i : i + 1] if rep else v[i] if dyn else v
                       for v, dyn, rep in zip(vals, step.in_dynamic, step.in_replace)]
-            per.append(self._call(step, step.fn, sample, 0))
+            per.append(self._call(step, step.fn, sample, 0, post))
         return [np.concatenate(rs, axis=0) if rep else np.stack(rs, axis=0)
                 for rs, rep in zip(zip(*per), step.out_replace)]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "Inputs"))
 from kernel_cases import CT, KernelSuite  # noqa: E402
 
-HARNESS = Path(__file__).parent.parent / "e2e" / "Inputs" / "harness.c"
+HARNESS = Path(__file__).parents[2] / "qcomp" / "backend" / "runtime" / "host_harness.c"
 
 
 class HostSuite(KernelSuite):

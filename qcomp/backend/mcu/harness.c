@@ -1,6 +1,6 @@
 /* Cortex-M harness for qcomp's generated C: run <prefix>_forward on every sample of a file.
  *
- * The MCU twin of test/e2e/Inputs/harness.c, built with startup.c and mps2_an386.ld and run
+ * The MCU twin of qcomp/backend/runtime/host_harness.c, built with startup.c and mps2_an386.ld and run
  * under qemu-system-arm -M mps2-an386 with semihosting (file I/O on the host):
  *
  *   ... -kernel app.elf -append "inputs.bin outputs.bin"

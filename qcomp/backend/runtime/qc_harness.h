@@ -1,4 +1,4 @@
-/* What qcomp's two harnesses share: test/e2e/Inputs/harness.c (host) and
+/* What qcomp's two harnesses share: qcomp/backend/runtime/host_harness.c (host) and
  * qcomp/backend/mcu/harness.c (Cortex-M under qemu) both run QC_FORWARD on every sample of
  * inputs.bin and write outputs.bin. Each default can be overridden with -D:
  *

@@ -8,7 +8,7 @@
  * One graph input and one graph output; prefix `model` (another one: -DQC_FORWARD=..., -DQC_IN_SIZE=...,
  * -DQC_OUT_SIZE=...; the defaults are in qcomp/backend/runtime/qc_harness.h, shared with the MCU harness).
  */
-#include "../../../qcomp/backend/runtime/qc_harness.h" /* QC_HEADER, QC_IN_T, ..., QC_FORWARD */
+#include "qc_harness.h" /* QC_HEADER, QC_IN_T, ..., QC_FORWARD */
 
 int main(int argc, char **argv)
 {

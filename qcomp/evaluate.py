@@ -1,0 +1,230 @@
+"""`qcomp eval`: one accuracy table from float to C, stage by stage, on the same samples.
+
+    rows = evaluate(model, stages, xs, labels=y)   # one StageResult per stage
+
+Stages: the float model in onnxruntime (the reference), the fake-quant quant level (quant
+executor), the shift executor (the integers the C must produce), the compiled C (built with
+the system compiler and qcomp's host harness, run on the quantized inputs) and the exported
+QDQ model in onnxruntime. Per stage: top-1 accuracy against `labels`, or without labels the
+top-1 agreement with float, and the output SNR against float in dB (the first graph output;
+top-1 is the argmax over its flattened values).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from qcomp.dialects.quant import shape_of
+from qcomp.errors import QcompError
+from qcomp.stages import Stages
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class StageResult:
+    stage: str
+    top1: float | None  # accuracy (with labels) or agreement with float (without); None: not run
+    snr_db: float | None  # against float; None for float itself or a stage not run
+    note: str = ""
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def snr(out: np.ndarray, ref: np.ndarray) -> float:
+    """10 log10(signal / noise) of `out` against `ref`, in dB (inf when identical)."""
+    r = np.asarray(ref, np.float64)
+    noise = float(np.sum((np.asarray(out, np.float64) - r) ** 2))
+    signal = float(np.sum(r * r))
+    if noise == 0.0:
+        return math.inf
+    return 10.0 * math.log10(signal / noise) if signal > 0 else -math.inf
+
+
+def _sample_view(x: np.ndarray, i: int, shape: Sequence[int]) -> np.ndarray:
+    """Sample `i` of a batched input, shaped as the model's input `shape`."""
+    return np.ascontiguousarray(x[i]).reshape(tuple(shape))
+
+
+def onnxruntime_outputs(model: str | bytes, xs: Sequence[np.ndarray], arg_shapes: Sequence[Sequence[int]],
+                        tick: Callable[[], None] | None = None) -> np.ndarray:
+    """The first output of `model` (a path or serialized bytes) for every sample, stacked (N, ...)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise QcompError("onnxruntime is not installed: pip install onnxruntime (eval runs the float "
+                         "model and the QDQ export in it)") from None
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.log_severity_level = 3
+    try:
+        sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+    except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
+        raise QcompError(f"onnxruntime cannot load the model: {str(e).splitlines()[0]}") from None
+    names = [i.name for i in sess.get_inputs()]
+    outs = []
+    for i in range(xs[0].shape[0]):
+        feed = {n: _sample_view(x, i, s) for n, x, s in zip(names, xs, arg_shapes)}
+        outs.append(sess.run(None, feed)[0])
+        if tick is not None:
+            tick()
+    return np.stack(outs)
+
+
+def _c_type(dtype: np.dtype) -> str:
+    return f"{'u' if dtype.kind == 'u' else ''}int{8 * dtype.itemsize}_t"
+
+
+def c_outputs(shift_module: ModuleOp, c_passes: list, xq: np.ndarray, out_dtype: np.dtype,
+              out_size: int, cc: str, cflags: Sequence[str]) -> np.ndarray:
+    """Lower a clone of the shift module to C, build it with the host harness, run it on the
+    quantized samples `xq` (N, ...); the output integers (N, out_size)."""
+    from qcomp.backend.c_emitter import emit_c_files
+    from qcomp.backend.check import HOST_HARNESS, build_command
+    from qcomp.context import make_context
+
+    module = shift_module.clone()
+    ctx = make_context()
+    for p in c_passes:
+        p.apply(ctx, module)
+    work = Path(tempfile.mkdtemp(prefix="qcomp-eval-"))
+    try:
+        files = emit_c_files(module, work / "out.c", prefix="model", report=False)
+        for path, text in files.items():
+            path.write_text(text)
+        exe = work / "run"
+        defines = [f"-DQC_IN_T={_c_type(xq.dtype)}", f"-DQC_OUT_T={_c_type(out_dtype)}"]
+        cmd = build_command(work / "out.c", HOST_HARNESS, exe, cc, [*cflags, *defines])
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            first = (r.stderr.strip().splitlines() or ["?"])[0]
+            raise QcompError(f"eval: building the C failed ({cc}): {first}")
+        np.ascontiguousarray(xq).tofile(work / "in.bin")
+        r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")], capture_output=True, text=True)
+        if r.returncode:
+            raise QcompError(f"eval: the C program failed ({r.returncode}): {r.stderr.strip()}")
+        got = np.fromfile(work / "out.bin", dtype=out_dtype)
+        n = xq.shape[0]
+        if got.size != n * out_size:
+            raise QcompError(f"eval: the C program wrote {got.size} values, expected {n * out_size}")
+        return got.reshape(n, out_size)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _top1(out: np.ndarray) -> np.ndarray:
+    return np.asarray(out).reshape(out.shape[0], -1).argmax(axis=1)
+
+
+def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.ndarray | None = None,
+             cc: str | None = None, cflags: Sequence[str] = ("-O2",), c: bool = True, qdq: bool = True,
+             progress: Progress | None = None, tick: Callable[[], None] | None = None) -> list[StageResult]:
+    """Every stage's top-1 and SNR on the batched samples `xs`; see the module docstring.
+    `progress(stage)` is called as each stage starts, `tick()` after each sample run in onnxruntime."""
+    from qcomp.executors.quant import QuantExecutor
+    from qcomp.executors.shift import ShiftExecutor, quantize_input, storage_dtype
+
+    say = progress or (lambda s: None)
+    n = xs[0].shape[0]
+    qx = QuantExecutor(st.quant_module)
+    arg_shapes = [shape_of(a) for a in qx.args]
+    if labels is not None:
+        labels = np.asarray(labels).reshape(-1)
+        if labels.shape[0] < n:
+            raise QcompError(f"--labels has {labels.shape[0]} labels for {n} samples")
+        labels = labels[:n]
+
+    say("float (onnxruntime)")
+    ref = onnxruntime_outputs(model, xs, arg_shapes, tick).reshape(n, -1).astype(np.float64)
+    truth = labels if labels is not None else _top1(ref)
+    rows = [StageResult("float (onnxruntime)", float(np.mean(_top1(ref) == truth)) if labels is not None else 1.0,
+                        None, "reference")]
+
+    def add(stage: str, out: np.ndarray, note: str = "") -> None:
+        out = np.asarray(out, np.float64).reshape(n, -1)
+        rows.append(StageResult(stage, float(np.mean(_top1(out) == truth)), snr(out, ref), note))
+
+    say("fake-quant (quant executor)")
+    add("fake-quant (quant executor)", qx.run(list(xs))[0])
+
+    shift_ints = None
+    if st.shift_module is not None:
+        say("shift executor")
+        sx = ShiftExecutor(st.shift_module)
+        xq = [quantize_input(x, a.type) for x, a in zip(xs, sx.args)]
+        shift_ints = sx.run(xq)[0]
+        out_t = sx.output_values[0].type
+        add("shift executor", _dequantize_batched(shift_ints, out_t, sx.output_values[0]))
+        cc_name = cc or os.environ.get("CC", "cc")
+        say(f"C ({cc_name})")
+        if not c:
+            pass
+        elif len(sx.args) != 1 or len(sx.output_values) != 1:
+            rows.append(StageResult(f"C ({cc_name} {' '.join(cflags)})", None, None,
+                                    "not run: the host harness takes one input and one output"))
+        elif not st.c_passes:
+            rows.append(StageResult("C", None, None, "not run: the pipeline has no C stages"))
+        else:
+            size = int(np.prod(shape_of(sx.output_values[0])))
+            got = c_outputs(st.shift_module, st.c_passes, xq[0], storage_dtype(out_t), size, cc_name, cflags)
+            same = int(np.sum(np.all(got == shift_ints.reshape(n, -1), axis=1)))
+            add(f"C ({cc_name} {' '.join(cflags)})", _dequantize_batched(got.reshape(shift_ints.shape), out_t,
+                                                                         sx.output_values[0]),
+                f"bit-exact with the shift executor: {same}/{n} samples")
+    else:
+        rows.append(StageResult("shift executor", None, None, "not run: the pipeline does not lower to shift"))
+
+    if qdq:
+        say("QDQ export (onnxruntime)")
+        from qcomp.export import export_onnx
+
+        proto = export_onnx(st.quant_module, "qdq")
+        add("QDQ export (onnxruntime)", onnxruntime_outputs(proto.SerializeToString(), xs, arg_shapes, tick))
+    return rows
+
+
+def _dequantize_batched(ints: np.ndarray, t, value) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Real values of a batched output (per-axis exponents move one axis right when stacked)."""
+    from qcomp.executors.base import leads_with_one
+    from qcomp.executors.shift import _pot, dequantize
+
+    pot = _pot(t)
+    axis = None
+    if pot.per_axis:
+        axis = pot.axis.data + (0 if leads_with_one(value) else 1)
+    return dequantize(ints, t, axis)
+
+
+def format_table(rows: Sequence[StageResult], labelled: bool, n: int) -> str:
+    """The eval table as text."""
+    metric = "top-1 accuracy" if labelled else "top-1 agreement with float"
+    head = ["stage", metric, "SNR vs float dB", "note"]
+    lines = []
+    for r in rows:
+        top = "-" if r.top1 is None else f"{100 * r.top1:.2f}%"
+        db = "-" if r.snr_db is None else ("exact" if math.isinf(r.snr_db) and r.snr_db > 0 else f"{r.snr_db:.2f}")
+        lines.append([r.stage, top, db, r.note])
+    widths = [max(len(h), *(len(ln[i]) for ln in lines)) for i, h in enumerate(head)]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in (1, 2) else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join([f"{n} samples", fmt(head), fmt(["-" * w for w in widths]), *map(fmt, lines)])
+
+
+def eval_json(rows: Sequence[StageResult], **meta) -> dict:
+    def finite(v):  # type: ignore[no-untyped-def]
+        return v if not isinstance(v, float) or math.isfinite(v) else (None if v < 0 else "exact")
+
+    return {**meta, "stages": [{k: finite(v) for k, v in r.as_json().items()} for r in rows]}
