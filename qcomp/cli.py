@@ -283,17 +283,23 @@ def build_dump_parser() -> argparse.ArgumentParser:
         epilog="DIR must be new, empty or a previous dump (it is replaced); it is written all or nothing.")
     p.add_argument("model", nargs="?", help="float ONNX model (.onnx)")
     p.add_argument("dir", nargs="?", metavar="DIR", help="the dump directory to write")
-    p.add_argument("--pipeline", "-p", help="pipeline YAML file, or the name of a shipped pipeline "
-                                            "(its C stages, if any, are not run)")
-    p.add_argument("--calib", help="calibration samples (as for compiling)")
+    add_pipeline_args(p, "(its C stages, if any, are not run)", "no progress messages")
     p.add_argument("--data", help="the samples to take the dumped one from: .npy (N, ...) float32, or .npz "
                                   "keyed by input name / a directory of NAME.npy files for several inputs")
     p.add_argument("--sample", type=int, default=0, metavar="K", help="index of the sample in --data (default 0)")
+    return p
+
+
+def add_pipeline_args(p: argparse.ArgumentParser, pipeline_note: str, quiet_help: str) -> None:
+    """The options of the subcommands that run a pipeline (dump, report, eval): --pipeline, --calib,
+    --plugin, -q, and the compile-only settings `prepare_passes` / `run_passes` read, at their defaults."""
+    p.add_argument("--pipeline", "-p", help=f"pipeline YAML file, or the name of a shipped pipeline {pipeline_note}".rstrip())
+    p.add_argument("--calib", help="calibration samples (as for compiling)")
     p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
                    help="load user passes from a Python file or module (repeatable)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
-    p.set_defaults(print_ir_after_all=False, full_constants=False, elide_constants=None)
-    return p
+    p.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
+    p.set_defaults(print_ir_after_all=False, full_constants=False, elide_constants=None, input_range=None,
+                   prefix="model")
 
 
 def build_compare_parser() -> argparse.ArgumentParser:

@@ -17,20 +17,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from qcomp.cli import _guarded, _OneLineParser, check_output_dir, log, write_atomically
+from qcomp.cli import _guarded, _OneLineParser, add_pipeline_args, check_output_dir, log, write_atomically
 from qcomp.errors import QcompError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?", help="float ONNX model (.onnx)")
-    p.add_argument("--pipeline", "-p", help="pipeline YAML file, or the name of a shipped pipeline")
-    p.add_argument("--calib", help="calibration samples (as for compiling)")
+    add_pipeline_args(p, "", "no progress messages or bars")
     p.add_argument("--limit", type=int, metavar="N", help="use the first N samples of the data only")
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
-                   help="load user passes from a Python file or module (repeatable)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages or bars")
-    p.set_defaults(print_ir_after_all=False, full_constants=False, elide_constants=None, input_range=None,
-                   prefix="model")
 
 
 def build_report_parser() -> argparse.ArgumentParser:

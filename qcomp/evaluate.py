@@ -168,19 +168,16 @@ def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.nda
         add("shift executor", _dequantize_batched(shift_ints, out_t, sx.output_values[0]))
         cc_name = cc or os.environ.get("CC", "cc")
         say(f"C ({cc_name})")
-        if not c:
-            pass
-        elif len(sx.args) != 1 or len(sx.output_values) != 1:
-            rows.append(StageResult(f"C ({cc_name} {' '.join(cflags)})", None, None,
-                                    "not run: the host harness takes one input and one output"))
-        elif not st.c_passes:
-            rows.append(StageResult("C", None, None, "not run: the pipeline has no C stages"))
-        else:
+        c_stage = f"C ({cc_name} {' '.join(cflags)})"
+        if c and (len(sx.args) != 1 or len(sx.output_values) != 1):
+            rows.append(StageResult(c_stage, None, None, "not run: the host harness takes one input and one output"))
+        elif c and not st.c_passes:
+            rows.append(StageResult(c_stage, None, None, "not run: the pipeline has no C stages"))
+        elif c:
             size = int(np.prod(shape_of(sx.output_values[0])))
             got = c_outputs(st.shift_module, st.c_passes, xq[0], storage_dtype(out_t), size, cc_name, cflags)
             same = int(np.sum(np.all(got == shift_ints.reshape(n, -1), axis=1)))
-            add(f"C ({cc_name} {' '.join(cflags)})", _dequantize_batched(got.reshape(shift_ints.shape), out_t,
-                                                                         sx.output_values[0]),
+            add(c_stage, _dequantize_batched(got.reshape(shift_ints.shape), out_t, sx.output_values[0]),
                 f"bit-exact with the shift executor: {same}/{n} samples")
     else:
         rows.append(StageResult("shift executor", None, None, "not run: the pipeline does not lower to shift"))

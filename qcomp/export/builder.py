@@ -182,20 +182,11 @@ class Exporter:
 
     def fresh(self, base: str) -> str:
         """A tensor name not used yet: `base`, else `base_1`, `base_2`, ..."""
-        name, k = base, 0
-        while name in self.used:
-            k += 1
-            name = f"{base}_{k}"
-        self.used.add(name)
-        return name
+        return _unique(base, self.used)
 
     def node_name(self, base: str) -> str:
-        name, k = base, 0
-        while name in self.node_names:
-            k += 1
-            name = f"{base}_{k}"
-        self.node_names.add(name)
-        return name
+        """A node name not used yet, the same way."""
+        return _unique(base, self.node_names)
 
     def require(self, opset: int, why: str) -> None:
         """The model needs at least `opset` (an explicit lower `opset` is an error naming `why`)."""
@@ -522,3 +513,13 @@ def io_names(f: func.FuncOp, attr: str, count: int, prefix: str) -> list[str]:
     names = f.attributes.get(attr)
     got = [a.data for a in names.data if isinstance(a, StringAttr)] if names is not None else []  # type: ignore[attr-defined]
     return got if len(got) == count else [f"{prefix}{k}" for k in range(count)]
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    """`base`, else `base_1`, `base_2`, ...: the first not in `taken`, which it joins."""
+    name, k = base, 0
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    taken.add(name)
+    return name

@@ -326,24 +326,16 @@ def zero_interleave(op: q.ZeroInterleaveOp, ex: Exporter, x: str, out: str, elem
     return ex.node("Identity", [y], [out], name=base)[0]
 
 
-@QDQ.register(q.ReshapeOp)
-def _reshape(op: q.ReshapeOp, ex: Exporter) -> Exported:
-    return [reshape(op, ex, ex.float_of(op.input), ex.output_name(op))]
+#: the data-movement ops: the same ONNX op on floats (QDQ) or on the integers (QOp, qop.py)
+MOVES = {q.ReshapeOp: reshape, q.FlattenOp: flatten, q.TransposeOp: transpose, q.SliceOp: slice_}
 
 
-@QDQ.register(q.FlattenOp)
-def _flatten(op: q.FlattenOp, ex: Exporter) -> Exported:
-    return [flatten(op, ex, ex.float_of(op.input), ex.output_name(op))]
+def _register_move(cls, move) -> None:  # type: ignore[no-untyped-def]
+    QDQ.register(cls)(lambda op, ex: [move(op, ex, ex.float_of(op.operands[0]), ex.output_name(op))])
 
 
-@QDQ.register(q.TransposeOp)
-def _transpose(op: q.TransposeOp, ex: Exporter) -> Exported:
-    return [transpose(op, ex, ex.float_of(op.input), ex.output_name(op))]
-
-
-@QDQ.register(q.SliceOp)
-def _slice(op: q.SliceOp, ex: Exporter) -> Exported:
-    return [slice_(op, ex, ex.float_of(op.input), ex.output_name(op))]
+for _cls, _move in MOVES.items():
+    _register_move(_cls, _move)
 
 
 @QDQ.register(q.PadOp)

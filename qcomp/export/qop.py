@@ -228,24 +228,12 @@ def _concat(op: q.ConcatOp, ex: Exporter) -> Exported:
     return ex.node("QLinearConcat", ins, [out], name=ex.op_base(op), domain=MS_DOMAIN, axis=op.axis.value.data)
 
 
-@QOP.register(q.ReshapeOp)
-def _reshape(op: q.ReshapeOp, ex: Exporter) -> Exported:
-    return _moved(op, ex, op.input, lambda x, out: qdq.reshape(op, ex, x, out))
+def _register_move(cls, move) -> None:  # type: ignore[no-untyped-def]
+    QOP.register(cls)(lambda op, ex: _moved(op, ex, op.operands[0], lambda x, out: move(op, ex, x, out)))
 
 
-@QOP.register(q.FlattenOp)
-def _flatten(op: q.FlattenOp, ex: Exporter) -> Exported:
-    return _moved(op, ex, op.input, lambda x, out: qdq.flatten(op, ex, x, out))
-
-
-@QOP.register(q.TransposeOp)
-def _transpose(op: q.TransposeOp, ex: Exporter) -> Exported:
-    return _moved(op, ex, op.input, lambda x, out: qdq.transpose(op, ex, x, out))
-
-
-@QOP.register(q.SliceOp)
-def _slice(op: q.SliceOp, ex: Exporter) -> Exported:
-    return _moved(op, ex, op.input, lambda x, out: qdq.slice_(op, ex, x, out))
+for _cls, _move in qdq.MOVES.items():
+    _register_move(_cls, _move)
 
 
 @QOP.register(q.PadOp)
