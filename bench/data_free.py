@@ -39,7 +39,7 @@ def shift_logits(model: str, pipeline: str, calib: str | None, input_range: str 
         p.apply(make_context(), module)
     note = module.attributes.get("qcomp.calibration")
     ex = ShiftExecutor(module)
-    (q,) = ex.run([quantize_input(x, ex.args[0].type)])[:1]
+    (q,) = ex.run([quantize_input(x, ex.args[0].type, ex.rounding)])[:1]
     out_type = ex.func.function_type.outputs.data[0]
     return np.asarray(dequantize(np.asarray(q), out_type), np.float64), (note.data if note is not None else "")
 

@@ -4,27 +4,30 @@
 
 For each model (default: the committed models, then the nine light ImageNet graphs of
 `bench/light_models.py`; `--committed` / `--light` pick one group, NAMEs pick models by name),
-the `int8_fpga` pipeline runs up to lower-quant-to-shift (the quant IR the exporter reads), the
-module is exported in both formats, then lowered to the shift level. On the test samples (all of a
-committed model's test split, or `--samples N`; 2 light images by default, at most the 4 that
-light_models.py writes unless its folder is rebuilt) it compares onnxruntime
-(CPUExecutionProvider, intra_op_num_threads=1, default graph optimizations) with the shift
-executor, the golden model of the C, on the first output:
+the `int8_fpga` pipeline runs up to lower-quant-to-shift (the quant IR the exporter reads), then
+twice: as shipped (target `rounding: half-up`) and with `rounding: half-even` (onnxruntime's tie
+rule); each module is exported in both formats, then lowered to the shift level. On the test
+samples (all of a committed model's test split, or `--samples N`; 2 light images by default, at
+most the 4 that light_models.py writes unless its folder is rebuilt) it compares onnxruntime
+(CPUExecutionProvider, intra_op_num_threads=1, default graph optimizations, `ORT_CONFIG`) with the shift
+executor of the same module, the golden model of the C, on the first output:
 
 * top-1: how often the argmax over the flattened output agrees;
 * max LSB: the largest difference, in units of the output exponent's LSB;
 * differ: the fraction of output values that differ;
-* vs even: the largest difference from the shift executor with every rounding made round half to
-  even (onnxruntime's rule for QuantizeLinear and its requantization; qcomp rounds half up), the
-  input quantized the same way. 0 means the export computes exactly what qcomp computes, but for
-  the tie-breaking rule.
+* vs even: the largest difference from the half-even module's shift executor (its input
+  quantized half to even too). 0 means the export computes exactly what qcomp computes, but for
+  the tie-breaking rule;
+* default: the largest difference between onnxruntime's default session and the one every other
+  column uses (`qcomp.export.ORT_CONFIG`: QDQ int8 kept int8; on x86 without VNNI the default
+  rewrites it to uint8 x int8 kernels that saturate, so this is the CPU's own error).
 
 A model whose top-1 agreement is below --min-top1 (default 0.99) is marked "ties" when the
 half-even executor agrees with onnxruntime bit for bit (the misses are rounding ties), else
 "UNEXPLAINED"; the script exits 1 when any model is UNEXPLAINED or fails to export or run.
 `--attribute` localises a miss: for each rounding op kind of the model, the shift executor with
 only that kind's ties rounded to even, against the usual one (docs/export.md has the results).
-The whole default run takes about 2 minutes on a 2-core machine.
+The whole default run takes about 3 minutes on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ from bench.light_models import make_light  # noqa: E402
 
 PIPELINE = "int8_fpga"
 KINDS = ("qdq", "qop")
+ROUNDINGS = ("half-up", "half-even")  # the pipeline's own target, then with `rounding: half-even`
 M = ROOT / "models"
 DIGITS = (M / "digits" / "calib.npy", M / "digits" / "test_x.npy")
 COMMITTED = {
@@ -71,150 +74,112 @@ class Case:
     test: Path
 
 
-def quant_and_shift(model: Path, calib: Path):  # type: ignore[no-untyped-def]
-    """(the exported ONNX models by kind, the shift-level module) for one model: the pipeline up
-    to lower-quant-to-shift, the exports, then the rest of the pipeline but its C stages."""
+def quant_and_shift(model: Path, calib: Path, roundings: tuple[str, ...] = ROUNDINGS,  # type: ignore[no-untyped-def]
+                    pipeline: str = PIPELINE):
+    """{rounding: (the exported ONNX models by kind, the shift-level module)} for one model: the
+    pipeline up to lower-quant-to-shift once (calibration and exponents do not depend on the tie
+    rule), then per tie rule a copy with the target's `rounding` set, its exports, and the rest of
+    the pipeline but its C stages (`pipeline`: a shipped name or a YAML file)."""
+    import dataclasses
+
     from qcomp.backend.check import C_STAGES
     from qcomp.context import make_context
     from qcomp.export import export_onnx
     from qcomp.frontend.onnx_import import import_onnx_file
     from qcomp.pipeline import configure_calibration, load_pipeline
+    from qcomp.target import set_target, target_of
 
-    pipe = load_pipeline(PIPELINE)
+    pipe = load_pipeline(pipeline)
     configure_calibration(pipe, str(calib))
     passes = [p for p in pipe.instantiate() if p.name not in C_STAGES]
     split = [p.name for p in passes].index("lower-quant-to-shift")
-    module = import_onnx_file(str(model))
+    quant = import_onnx_file(str(model))
     ctx = make_context()
     for p in passes[:split]:
-        p.apply(ctx, module)
-    exported = {k: export_onnx(module, k) for k in KINDS}
-    for p in passes[split:]:
-        p.apply(ctx, module)
-    module.verify()
-    return exported, module
-
-
-_EVEN = threading.local()  # .on: the running kernel rounds half to even
-
-
-def _rshift_even(x, s):  # type: ignore[no-untyped-def]
-    """qcomp.numerics.rshift with ties to even."""
-    from qcomp.numerics import integer
-
-    x, s = np.asarray(x, np.int64), np.asarray(s, np.int64)
-    if s.ndim == 0 and int(s) <= 0:
-        return integer.rshift(x, s)
-    pos = np.maximum(s, 0)
-    low = x >> pos
-    rem = x - (low << pos)
-    half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(pos - 1, 0)), 0)
-    out = low + ((rem > half) | ((rem == half) & (low % 2 == 1) & (s > 0)))
-    return integer.rshift(out, np.minimum(s, 0)) if np.any(s < 0) else out
-
-
-def _rounded_scaled_div_even(num, den, s):  # type: ignore[no-untyped-def]
-    """qcomp.numerics.rounded_scaled_div with ties to even."""
-    num, den = np.asarray(num, np.int64), np.asarray(den, np.int64)
-    num, den = (num, den << s) if s >= 0 else (num << -s, den)
-    low = np.floor_divide(num, den)
-    rem = num - low * den
-    return low + ((2 * rem > den) | ((2 * rem == den) & (low % 2 == 1)))
+        p.apply(ctx, quant)
+    out = {}
+    for rounding in roundings:
+        module = quant.clone()
+        set_target(module, dataclasses.replace(target_of(module), rounding=rounding))
+        exported = {k: export_onnx(module, k) for k in KINDS}
+        for p in passes[split:]:
+            p.apply(ctx, module)
+        module.verify()
+        out[rounding] = exported, module
+    return out
 
 
 @contextlib.contextmanager
-def half_even(only: set[str] | None = None) -> Iterator[type]:
-    """A ShiftExecutor class whose rounding shifts and rounded divisions break ties to even: in
-    every op, or only in the shift ops named in `only` (e.g. {"shift.mul"}); the others round half
-    up as usual. Yields the class; the shift executor module is patched while the context lasts."""
+def ties_to_even_in(kind: str) -> Iterator[None]:
+    """While it lasts, shift executors built on a half-up module round ties to even in the ops
+    named `kind` (e.g. "shift.mul") only: localises which ops' ties move an output."""
     import qcomp.executors.shift as shift_ex
-    from qcomp.executors.base import KernelSpec, KernelTable
 
-    saved = shift_ex.rshift, shift_ex.rounded_scaled_div
-
-    def dispatch(even, half_up):  # type: ignore[no-untyped-def]
-        if only is None:
-            return even
-        return lambda *a: (even if getattr(_EVEN, "on", False) else half_up)(*a)
-
-    def wrap(factory):  # type: ignore[no-untyped-def]
-        def make(op, batched):  # type: ignore[no-untyped-def]
-            fn = factory(op, batched)
-
-            def run(*args):  # type: ignore[no-untyped-def]
-                _EVEN.on = True
-                try:
-                    return fn(*args)
-                finally:
-                    _EVEN.on = False
-
-            return run
-
-        return make
-
-    table = KernelTable(shift_ex.KERNELS)
-    for cls, spec in shift_ex.KERNELS.items():
-        if only is not None and getattr(cls, "name", None) in only:
-            table[cls] = KernelSpec(wrap(spec.factory), spec.batchable)
-    shift_ex.rshift = dispatch(_rshift_even, saved[0])
-    shift_ex.rounded_scaled_div = dispatch(_rounded_scaled_div_even, saved[1])
+    saved = shift_ex.rounding_of
+    shift_ex.rounding_of = lambda op: "half-even" if op.name == kind else saved(op)  # type: ignore[assignment]
     try:
-        yield type("HalfEvenShiftExecutor", (shift_ex.ShiftExecutor,), {"kernels": table})
+        yield
     finally:
-        shift_ex.rshift, shift_ex.rounded_scaled_div = saved
+        shift_ex.rounding_of = saved
 
 
-def ort_run(model, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The first output of `model` (an onnx.ModelProto, batch 1) on every sample of x."""
+def ort_run(model, x: np.ndarray, int8: bool = True) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The first output of `model` (an onnx.ModelProto, batch 1) on every sample of x; `int8`:
+    with qcomp.export.ORT_CONFIG (QDQ int8 kept int8), else onnxruntime's default session."""
     import onnxruntime as ort
 
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.log_severity_level = 3
+    from qcomp.export import ort_session_options
+
+    so = ort_session_options()
+    if not int8:
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.log_severity_level = 3
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
     return np.concatenate([sess.run(None, {name: x[i : i + 1]})[0] for i in range(len(x))])
 
 
 def measure(case: Case, samples: int | None) -> list[dict[str, object]]:
-    """One row per export format of `case` (see the module docstring for the columns)."""
+    """One row per tie rule and export format of `case` (see the module docstring for the columns)."""
     from collections import Counter
 
     from xdsl.dialects import func
 
     from qcomp.dialects import quant as q
-    from qcomp.executors.shift import ShiftExecutor, quantize_input, storage_dtype
+    from qcomp.executors.shift import ShiftExecutor, quantize_input
 
     t0 = time.perf_counter()
-    exported, module = quant_and_shift(case.model, case.calib)
+    built = quant_and_shift(case.model, case.calib)
     x = np.load(case.test).astype(np.float32)[:samples]
     n = len(x)
-    ex = ShiftExecutor(module)
-    in_pot = q.pot_of(ex.args[0].type)
-    assert in_pot is not None
-    ref = np.asarray(ex.run([quantize_input(x, ex.args[0].type)])[0]).reshape(n, -1).astype(np.int64)
-    x_even = np.clip(np.rint(np.ldexp(x.astype(np.float64), -in_pot.exp)), in_pot.qmin, in_pot.qmax)
-    x_even = x_even.astype(storage_dtype(ex.args[0].type))
-    with half_even() as even_ex:
-        ref_even = np.asarray(even_ex(module).run([x_even])[0]).reshape(n, -1).astype(np.int64)
-    f = next(o for o in module.walk() if isinstance(o, func.FuncOp))
-    out_pot = q.pot_of(f.function_type.outputs.data[0])
-    assert out_pot is not None
+    refs = {}
+    for rounding, (_, module) in built.items():
+        ex = ShiftExecutor(module)
+        refs[rounding] = np.asarray(ex.run([quantize_input(x, ex.args[0].type, ex.rounding)])[0])
+        refs[rounding] = refs[rounding].reshape(n, -1).astype(np.int64)
     rows = []
-    for kind, model in exported.items():
-        got = ort_run(model, x).reshape(n, -1).astype(np.float64)
-        lsb = np.ldexp(got, -out_pot.exp)
-        gq = np.rint(lsb).astype(np.int64)
-        assert np.all(gq == lsb), "onnxruntime's output is not on the output grid"
-        ops = Counter(nd.op_type for nd in model.graph.node)
-        rows.append({
-            "model": case.name, "format": f"onnx-{kind}", "samples": n,
-            "top1": float(np.mean(gq.argmax(axis=1) == ref.argmax(axis=1))),
-            "max_lsb": int(np.abs(gq - ref).max()), "differ": float(np.mean(gq != ref)),
-            "vs_even": int(np.abs(gq - ref_even).max()),
-            "opset": next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
-            "nodes": sum(ops.values()), "ops": ops, "seconds": time.perf_counter() - t0,
-        })
+    for rounding, (exported, module) in built.items():
+        ref = refs[rounding]
+        f = next(o for o in module.walk() if isinstance(o, func.FuncOp))
+        out_pot = q.pot_of(f.function_type.outputs.data[0])
+        assert out_pot is not None
+        for kind, model in exported.items():
+            got = ort_run(model, x).reshape(n, -1).astype(np.float64)
+            lsb = np.ldexp(got, -out_pot.exp)
+            gq = np.rint(lsb).astype(np.int64)
+            assert np.all(gq == lsb), "onnxruntime's output is not on the output grid"
+            dflt = np.rint(np.ldexp(ort_run(model, x, int8=False).reshape(n, -1).astype(np.float64), -out_pot.exp))
+            ops = Counter(nd.op_type for nd in model.graph.node)
+            rows.append({
+                "model": case.name, "rounding": rounding, "format": f"onnx-{kind}", "samples": n,
+                "top1": float(np.mean(gq.argmax(axis=1) == ref.argmax(axis=1))),
+                "max_lsb": int(np.abs(gq - ref).max()), "differ": float(np.mean(gq != ref)),
+                "vs_even": int(np.abs(gq - refs["half-even"]).max()),
+                "default": int(np.abs(dflt - gq).max()),
+                "opset": next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
+                "nodes": sum(ops.values()), "ops": ops, "seconds": time.perf_counter() - t0,
+            })
     return rows
 
 
@@ -227,26 +192,23 @@ ROUNDING_OPS = ("shift.conv2d", "shift.fc", "shift.add", "shift.mul", "shift.max
 def attribute(case: Case, samples: int | None) -> list[tuple[str, int, float, float]]:
     """Which ops' ties move the output: for every rounding shift op kind of the model, (kind, count,
     top-1 agreement, fraction of output values that differ) of the shift executor with only that
-    kind's ties rounded to even, against the usual (half up) one."""
+    kind's ties rounded to even, against the half-up one (the graph input rounded to even: first)."""
     from collections import Counter
 
-    from qcomp.dialects import quant as q
     from qcomp.executors.shift import ShiftExecutor, quantize_input
 
-    _, module = quant_and_shift(case.model, case.calib)
+    _, module = quant_and_shift(case.model, case.calib, ("half-up",))["half-up"]
     x = np.load(case.test).astype(np.float32)[:samples]
     ex = ShiftExecutor(module)
     xq = quantize_input(x, ex.args[0].type)
     ref = np.asarray(ex.run([xq])[0]).reshape(len(x), -1)
     kinds = Counter(op.name for op in module.walk() if op.name in ROUNDING_OPS)
-    pin = q.pot_of(ex.args[0].type)
-    assert pin is not None
-    x_even = np.clip(np.rint(np.ldexp(x.astype(np.float64), -pin.exp)), pin.qmin, pin.qmax).astype(xq.dtype)
-    got = np.asarray(ex.run([x_even])[0]).reshape(len(x), -1)
+    got = np.asarray(ex.run([quantize_input(x, ex.args[0].type, "half-even")])[0]).reshape(len(x), -1)
     out = [("input QuantizeLinear", 1, float(np.mean(got.argmax(1) == ref.argmax(1))), float(np.mean(got != ref)))]
     for kind, count in kinds.most_common():
-        with half_even({kind}) as even_ex:
-            got = np.asarray(even_ex(module).run([xq])[0]).reshape(len(x), -1)
+        with ties_to_even_in(kind):
+            even_ex = ShiftExecutor(module)
+        got = np.asarray(even_ex.run([xq])[0]).reshape(len(x), -1)
         out.append((kind, count, float(np.mean(got.argmax(1) == ref.argmax(1))), float(np.mean(got != ref))))
     return out
 
@@ -283,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                          "ties move the output: the shift executor with one op kind rounding half to even")
     ap.add_argument("--attribute-all", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    head = ("model", "format", "samples", "top-1", "max LSB", "differ", "vs even", "opset", "nodes", "verdict")
+    head = ("model", "rounding", "format", "samples", "top-1", "max LSB", "differ", "vs even", "default", "opset",
+            "nodes", "verdict")
     print("  ".join(head), flush=True)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     bad = 0
@@ -302,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             if r["top1"] < args.min_top1:  # type: ignore[operator]
                 verdict = "ties" if r["vs_even"] == 0 else "UNEXPLAINED"
                 bad += verdict == "UNEXPLAINED"
-            cells = (str(r["model"]), str(r["format"]), str(r["samples"]), f"{r['top1']:.4f}", str(r["max_lsb"]),
-                     f"{r['differ']:.4f}", str(r["vs_even"]), str(r["opset"]), str(r["nodes"]), verdict)
+            cells = (str(r["model"]), str(r["rounding"]), str(r["format"]), str(r["samples"]), f"{r['top1']:.4f}", str(r["max_lsb"]),
+                     f"{r['differ']:.4f}", str(r["vs_even"]), str(r["default"]), str(r["opset"]), str(r["nodes"]), verdict)
             print("  ".join(cells), flush=True)
             lines.append("| " + " | ".join(cells) + " |")
         if args.attribute_all or (args.attribute and min(r["top1"] for r in rows) < args.min_top1):  # type: ignore[type-var]

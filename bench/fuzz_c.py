@@ -2,6 +2,7 @@
 
     python bench/fuzz_c.py --seed 1 --count 20                # graphs 1..20, 2 at a time
     python bench/fuzz_c.py --replay bench/build/fuzz/seed-17  # re-check a saved reproducer
+    python bench/fuzz_c.py --seed 1 --count 20 --rounding half-even   # ties to even everywhere
 
 For every seed, `fuzz_graphs.generate` builds a random opset-13 graph (conv/BN/activation
 blocks, residual adds, concats, shuffles, pools, SE multiplies, FC heads, several outputs;
@@ -41,6 +42,7 @@ Exit status 1 on any failure (not on rejections).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
@@ -113,6 +115,8 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
 
     try:
         pipe = load_pipeline(pipeline)
+        if ROUNDING is not None:
+            pipe.target = dataclasses.replace(pipe.target, rounding=ROUNDING)
         entry = pipe.find("calibrate")
         if entry is not None and "data" not in entry.options:
             entry.options["data"] = str(calib_path)
@@ -247,6 +251,7 @@ def _tail(text: str, n: int = 6) -> str:
 
 OPAQUE_ASM = '#define QC_OPAQUE(p) __asm__("" : "+r"(p))'
 NO_OPAQUE = False  # --no-opaque: the negative control of docs/c-backend.md's "Compiler bugs avoided"
+ROUNDING: str | None = None  # --rounding: replaces the pipeline target's tie rule
 
 
 def run_case(model, calib: np.ndarray, test: np.ndarray, work: Path, builds: list[Build],
@@ -266,7 +271,7 @@ def run_case(model, calib: np.ndarray, test: np.ndarray, work: Path, builds: lis
         ex = ShiftExecutor(module)
         if len(ex.args) != 1:
             raise CompilerCrash(f"expected one graph input, got {len(ex.args)}")
-        xq = quantize_input(test, ex.args[0].type)
+        xq = quantize_input(test, ex.args[0].type, ex.rounding)
         try:
             refs = [np.asarray(r).reshape(len(test), -1) for r in ex.run([xq])]
         except Exception as e:  # noqa: BLE001 - check-overflow proved this cannot happen
@@ -555,8 +560,8 @@ def host_has_avx2() -> bool:
 
 def fuzz_one(seed: int, args, builds: list[Build]) -> dict:
     """Generate, check and (on failure) shrink and save graph `seed`; returns a report row."""
-    global NO_OPAQUE
-    NO_OPAQUE = args.no_opaque
+    global NO_OPAQUE, ROUNDING
+    NO_OPAQUE, ROUNDING = args.no_opaque, args.rounding
     t0, cpu0 = time.perf_counter(), _cpu()
     g = fg.generate(seed, args.max_macs, args.max_params, args.max_blocks)
     ops, mac = fg.op_names(g), fg.macs(g)
@@ -614,6 +619,7 @@ def save_failure(seed: int, g: fg.Graph, out: Outcome, builds: list[Build], tmp:
     flags = ",".join(b.flags[0] if len(b.flags) == 1 else " ".join(b.flags) for b in builds
                      if b.name in small_out.failing)
     opts = "".join(f" {o}" for o, on in (("--perturb", args.perturb), ("--no-opaque", args.no_opaque)) if on)
+    opts += f" --rounding {args.rounding}" if args.rounding else ""
     gen_opts = opts + "".join(f" --{k.replace('_', '-')} {getattr(args, k)}" for k, d in
                               (("max_macs", 30_000_000), ("max_params", 400_000), ("max_blocks", 6),
                                ("calib", 4), ("test", 3)) if getattr(args, k) != d)
@@ -709,12 +715,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", "-q", action="store_true", help="print only failures and the summary")
     ap.add_argument("--perturb", action="store_true",
                     help="negative control: flip one bit of output 0 in the harness (every graph must fail)")
+    ap.add_argument("--rounding", choices=("half-up", "half-even"),
+                    help="the target's tie rule (default the pipeline's own: half-up)")
     ap.add_argument("--no-opaque", action="store_true",
                     help="negative control: define QC_OPAQUE(p) as nothing, re-exposing the gcc 12.2 IPA-CP "
                          "miscompile the backend avoids (docs/c-backend.md)")
     args = ap.parse_args(argv)
-    global NO_OPAQUE
-    NO_OPAQUE = args.no_opaque
+    global NO_OPAQUE, ROUNDING
+    NO_OPAQUE, ROUNDING = args.no_opaque, args.rounding
     builds = default_builds(args)
     if args.replay:
         return replay(args, builds)

@@ -54,7 +54,7 @@ def reference(folder: Path, samples: int) -> tuple[np.ndarray, np.ndarray]:
     module = shift_module(str(folder / "model.onnx"), PIPELINE, str(folder / "calib.npy"))
     ex = ShiftExecutor(module)
     x = np.load(folder / "test_x.npy").astype(np.float32)[:samples]
-    xq = quantize_input(x, ex.args[0].type)
+    xq = quantize_input(x, ex.args[0].type, ex.rounding)
     (ref,) = ex.run([xq])[:1]
     return np.ascontiguousarray(xq, np.int8), np.asarray(ref)
 

@@ -47,6 +47,7 @@ from qcomp.dialects import emitc as ec
 from qcomp.dialects import shift as sh
 from qcomp.dialects.quant import node_of, shape_of
 from qcomp.errors import InputDataError, QcompError
+from qcomp.target import rounding_of
 
 MANIFEST = "manifest.json"
 #: when each entry is written: before the first op, right after its op, after the last op
@@ -502,11 +503,12 @@ def quantized_inputs(module: ModuleOp, xs: Sequence[np.ndarray]) -> list[np.ndar
     from qcomp.executors.shift import quantize_input
 
     f = main_function(module)
+    rounding = rounding_of(f)
     out = []
     for x, a in zip(xs, f.body.block.args):
         if sh.pot_exps(a.type) is None:
             raise InputDataError(f"graph input '{a.name_hint}' is not quantized ({a.type})")
-        out.append(quantize_input(x, a.type))
+        out.append(quantize_input(x, a.type, rounding))
     return out
 
 

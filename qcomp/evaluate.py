@@ -65,11 +65,10 @@ def onnxruntime_outputs(model: str | bytes, xs: Sequence[np.ndarray], arg_shapes
     except ImportError:
         raise QcompError("onnxruntime is not installed: pip install onnxruntime (eval runs the float "
                          "model and the QDQ export in it)") from None
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.log_severity_level = 3
+    from qcomp.export import ort_session_options
+
     try:
-        sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(model, ort_session_options(), providers=["CPUExecutionProvider"])
     except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
         raise QcompError(f"onnxruntime cannot load the model: {str(e).splitlines()[0]}") from None
     names = [i.name for i in sess.get_inputs()]
@@ -162,7 +161,7 @@ def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.nda
     if st.shift_module is not None:
         say("shift executor")
         sx = ShiftExecutor(st.shift_module)
-        xq = [quantize_input(x, a.type) for x, a in zip(xs, sx.args)]
+        xq = [quantize_input(x, a.type, sx.rounding) for x, a in zip(xs, sx.args)]
         shift_ints = sx.run(xq)[0]
         out_t = sx.output_values[0].type
         add("shift executor", _dequantize_batched(shift_ints, out_t, sx.output_values[0]))

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.ir import Operation
+
+from qcomp.numerics.integer import ROUNDINGS
 
 TARGET_ATTR = "qcomp.target"
 
 GRANULARITIES = ("per-tensor", "per-channel")
-ROUNDINGS = ("half-up",)
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,9 @@ class TargetSpec:
     bias_bits: int = 32
     accumulator_bits: int = 32
     weight_granularity: str = "per-tensor"
-    rounding: str = "half-up"
+    #: the tie rule of every rounding (qcomp.numerics.integer.ROUNDINGS): "half-up", or
+    #: "half-even" to match onnxruntime's QuantizeLinear / QLinear ops bit for bit
+    rounding: str = ROUNDINGS[0]
 
     def check(self) -> None:
         """Raise ValueError naming the first field with a value the compiler cannot honour."""
@@ -62,6 +66,12 @@ def target_of(module: ModuleOp) -> TargetSpec:
     """The target recorded on `module`, or the defaults when none was set."""
     attr = module.attributes.get(TARGET_ATTR)
     return TargetSpec.from_attr(attr) if isinstance(attr, DictionaryAttr) else TargetSpec()
+
+
+def rounding_of(op: Operation) -> str:
+    """The tie rule of the target of the module holding `op` (the default outside a module)."""
+    top = op.get_toplevel_object()
+    return target_of(top).rounding if isinstance(top, ModuleOp) else TargetSpec.rounding
 
 
 def set_target(module: ModuleOp, spec: TargetSpec) -> None:

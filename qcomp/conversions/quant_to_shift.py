@@ -5,13 +5,13 @@
                          apply_recursively=False).rewrite_module(module)
 
 Each pattern turns one quant op into shift ops whose integer semantics equal the quant
-level's fake-quant semantics (the op computed exactly, then rounded half up onto the
-result grid): every shift amount is an exponent difference, and every rounding happens
+level's fake-quant semantics (the op computed exactly, then rounded onto the result grid,
+ties per the target's `rounding`: half up by default, or half even): every shift amount is an exponent difference, and every rounding happens
 once, on the result grid.
 
 * conv2d / gemm / matmul -> `shift.conv2d` / `shift.fc`: shift[o] = e_out - (e_in + e_w[o]),
   bias_shift[o] = e_b[o] - (e_in + e_w[o]) (must be >= 0: a finer bias is a contract
-  violation), the fused activation becomes the clamp (bounds rounded half up onto the
+  violation), the fused activation becomes the clamp (bounds rounded onto the
   output grid: ReLU lo = 0, ReLU6 hi = round(6 / 2^e_out), saturated). Gemm is normalised
   at lowering time: weights become [N, K] (trans_b folded), alpha = m * 2^k (m odd, which
   any finite float is) moves k into the weight exponents and multiplies the integers by m
@@ -23,7 +23,7 @@ once, on the result grid.
 * relu / clip: `shift.clamp` on one exponent, `shift.requant` with bounds across exponents
   (exact: rounding is monotone, so it commutes with clamping).
 * sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu -> `shift.lut` (table computed in
-  float64 and rounded half up); softmax -> `shift.softmax` (see its docstring).
+  float64 and rounded with the target's tie rule); softmax -> `shift.softmax` (see its docstring).
 
 A quant op with no pattern, or a float (non-pot) value, raises PassFailedException naming
 the op and its ONNX node: there is no silent partial lowering.
@@ -45,9 +45,10 @@ from qcomp.dialects import quant as q
 from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, element_dtype
 from qcomp.dialects.traits import ElementwiseFunction
-from qcomp.numerics import dyadic, grid_bound, round_half_up
+from qcomp.numerics import HALF_UP, dyadic, grid_bound, round_half_up
 from qcomp.numerics.lrn import lrn_table
 from qcomp.numerics.resize import fixed_point_taps
+from qcomp.target import rounding_of
 
 PASS = "lower-quant-to-shift"
 ACC_BITS = 32
@@ -114,11 +115,18 @@ def const_array(v: SSAValue) -> np.ndarray | None:
 
 
 
+def on_grid(op: Operation, x: float, e: int, storage: Attribute) -> int:
+    """The real constant `x` (a clamp bound, a fill value) on the grid 2^e, saturated to `storage`'s
+    range, rounded with the tie rule of `op`'s target (as its fake-quant rounds)."""
+    lo, hi = sh.int_range(storage)
+    return grid_bound(x, e, lo, hi, rounding_of(op))
+
+
 def act_clamp(op: Operation, lo: float, hi: float, result: SSAValue) -> tuple[int, int] | None:
     """The integer clamp of real bounds [lo, hi] on the result grid (None: the full range)."""
     e = act_exp(op, result, "result")
     st = pot(op, result, "result").storage
-    b = (grid_bound(lo, e, *sh.int_range(st)), grid_bound(hi, e, *sh.int_range(st)))
+    b = (on_grid(op, lo, e, st), on_grid(op, hi, e, st))
     return None if b == sh.int_range(st) else b
 
 
@@ -445,9 +453,12 @@ class LowerClamp(RewritePattern):
         finish(op, rewriter, [sh.RequantOp(x, out.type, shift=e_out - e_in, clamp=bounds, node=_node(op))])
 
 
-def lut_table(fn: Callable[[np.ndarray], np.ndarray], in_pot: q.PotType, out_pot: q.PotType) -> np.ndarray:
-    """table[i] = clamp(round_half_up(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer."""
-    return numerics.lut_table(fn, in_pot.qmin, in_pot.qmax, in_pot.exp, out_pot.qmin, out_pot.qmax, out_pot.exp)
+def lut_table(fn: Callable[[np.ndarray], np.ndarray], in_pot: q.PotType, out_pot: q.PotType,
+              rounding: str = HALF_UP) -> np.ndarray:
+    """table[i] = clamp(round(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer, ties per
+    `rounding` (the target's: the fake-quant rounding the table stands for)."""
+    return numerics.lut_table(fn, in_pot.qmin, in_pot.qmax, in_pot.exp, out_pot.qmin, out_pot.qmax, out_pot.exp,
+                              rounding)
 
 
 class LowerLut(RewritePattern):
@@ -465,7 +476,7 @@ class LowerLut(RewritePattern):
         p_in, p_out = pot(op, x, "input"), pot(op, out, "result")
         if p_in.bits > 8:
             raise fail(op, f"a table needs an input of at most 8 bits, got {p_in.storage}")
-        table = lut_table(op.reference, p_in, p_out)  # type: ignore[attr-defined]
+        table = lut_table(op.reference, p_in, p_out, rounding_of(op))  # type: ignore[attr-defined]
         attr = dense_from_numpy(table.astype(element_dtype(p_out.storage)), p_out.storage)
         finish(op, rewriter, [sh.LutOp(x, attr, out.type, fn=trait.fn_name, node=_node(op))])
 
@@ -621,14 +632,14 @@ class LowerSlice(RewritePattern):
 
 
 class LowerPad(RewritePattern):
-    """quant.pad -> shift.pad; the fill value is rounded half up onto the input grid (0.0 -> 0)."""
+    """quant.pad -> shift.pad; the fill value is rounded onto the input grid (0.0 -> 0)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: q.PadOp, rewriter: PatternRewriter) -> None:
         check_quantized(op)
         e_in = act_exp(op, op.input, "input")
         st = pot(op, op.input, "input").storage
-        fill = grid_bound(op.fill, e_in, *sh.int_range(st))
+        fill = on_grid(op, op.fill, e_in, st)
         node = _node(op)
         new = sh.PadOp(op.input, op.pad_list, _retyped(op.output.type, op.input.type), fill=fill, node=node)
         finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
@@ -639,7 +650,7 @@ class LowerPad(RewritePattern):
 
 class LowerResizeNearest(RewritePattern):
     """quant.resize_nearest -> shift.resize_nearest with its index tables (+ requant if the result
-    has another exponent); the extrapolation value rounded half up onto the input's grid."""
+    has another exponent); the extrapolation value rounded onto the input's grid."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: q.ResizeNearestOp, rewriter: PatternRewriter) -> None:
@@ -647,7 +658,7 @@ class LowerResizeNearest(RewritePattern):
         e_in = act_exp(op, op.input, "input")
         rows, cols = op.index_tables()
         node = _node(op)
-        fill = grid_bound(op.extrapolation, e_in, *sh.int_range(pot(op, op.input, "input").storage))
+        fill = on_grid(op, op.extrapolation, e_in, pot(op, op.input, "input").storage)
         new = sh.ResizeNearestOp(op.input, rows, cols, _retyped(op.output.type, op.input.type), fill=fill,
                                  node=node)
         finish(op, rewriter, same_type_or_requant(op, new, op.output, node))
@@ -656,7 +667,7 @@ class LowerResizeNearest(RewritePattern):
 class LowerResize(RewritePattern):
     """quant.resize -> shift.resize: the filter's weights at F fraction bits, shift 2F + e_out - e_in
     (`qcomp.numerics.resize.fixed_point_taps` picks F: exact weights if possible, a proven int32
-    accumulator always); the extrapolation value rounded half up onto the result's grid."""
+    accumulator always); the extrapolation value rounded onto the result's grid."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: q.ResizeOp, rewriter: PatternRewriter) -> None:
@@ -670,7 +681,7 @@ class LowerResize(RewritePattern):
             f, rq, cq = fixed_point_taps(rw, cw, max(-p_in.qmin, p_in.qmax))
         except ValueError as e:
             raise fail(op, str(e)) from None
-        fill = grid_bound(op.extrapolation, e_out, *sh.int_range(pot(op, op.output, "result").storage))
+        fill = on_grid(op, op.extrapolation, e_out, pot(op, op.output, "result").storage)
         finish(op, rewriter, [sh.ResizeOp(op.input, (ri, rq), (ci, cq), op.output.type, frac_bits=f,
                                           shift=2 * f + e_out - e_in, fill=fill, node=_node(op))])
 

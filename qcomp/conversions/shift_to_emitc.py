@@ -55,6 +55,8 @@ from qcomp.dialects.constants import dense_from_numpy
 from qcomp.dialects.quant import node_of
 from qcomp.dump import AFTER_OP, AT_END, AT_START, DumpEntry, dump_entries, manifest_text
 from qcomp.errors import QcompError
+from qcomp.numerics import HALF_UP
+from qcomp.target import rounding_of
 
 PREFIX_ATTR = "qcomp.c_prefix"
 
@@ -325,7 +327,10 @@ class Lowering:
     def _emit_module(self, fwd: ec.FuncOp, in_views: list[View], out_views: list[View]) -> None:
         p, P = self.prefix, self.prefix.upper()
         f = self.func
-        head: list[Operation] = [ec.IncludeOp("stdint.h"), ec.IncludeOp("string.h"), ec.VerbatimOp(HELPERS)]
+        helpers = HELPERS if rounding_of(f) == HALF_UP else (
+            "/* target rounding: half-even (every tie rounds to the even neighbour) */\n"
+            "#define QC_ROUND_HALF_EVEN 1\n\n" + HELPERS)
+        head: list[Operation] = [ec.IncludeOp("stdint.h"), ec.IncludeOp("string.h"), ec.VerbatimOp(helpers)]
         exps_in = [_exp_of(a.type, f"input {i}") for i, a in enumerate(f.body.block.args)]
         ret = f.body.block.last_op
         assert ret is not None

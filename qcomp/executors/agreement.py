@@ -28,6 +28,7 @@ from xdsl.ir import Operation
 from qcomp.dialects.quant import PotType, node_of, pot_of
 from qcomp.executors.base import find_function
 from qcomp.executors.shift import ShiftExecutor, dequantize, quantize_input, storage_dtype
+from qcomp.target import rounding_of
 
 
 @dataclass
@@ -125,13 +126,14 @@ def check_agreement(module: ModuleOp, inputs: Sequence[np.ndarray], *, per_node:
 
     f = find_function(module, func_name)
     arg_types = f.function_type.inputs.data
+    rounding = rounding_of(f)
     ints, floats = [], []
     for i, (x, t) in enumerate(zip(inputs, arg_types)):
         pot = pot_of(t)
         if pot is None:
             raise ValueError(f"argument {i} of @{f.sym_name.data} is not pot-typed ({t})")
         x = np.asarray(x)
-        qx = x.astype(storage_dtype(t)) if x.dtype.kind in "iu" else quantize_input(x, pot)
+        qx = x.astype(storage_dtype(t)) if x.dtype.kind in "iu" else quantize_input(x, pot, rounding)
         ints.append(qx)
         floats.append(dequantize(qx, pot, dtype=np.float64).astype(np.float32))
     if shift_module is None:

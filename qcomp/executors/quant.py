@@ -48,6 +48,7 @@ from qcomp.executors.fake_quant import dequantize, fake_quant
 from qcomp.numerics.conv_transpose import zero_interleave
 from qcomp.numerics.lrn import lrn
 from qcomp.numerics.resize import gather_hw, resample_hw
+from qcomp.target import rounding_of
 
 KERNELS = KernelTable()
 F32 = np.float32
@@ -266,6 +267,8 @@ class QuantExecutor(Executor):
 
     def __init__(self, module: ModuleOp, func_name: str | None = None, chunk_size: int = DEFAULT_CHUNK,
                  threads: int | None = None):
+        #: the target's tie rule of every fake-quant rounding (read before the kernels are built)
+        self.rounding = rounding_of(module)
         super().__init__(module, func_name, chunk_size, threads)
 
     def run(self, inputs: Sequence[np.ndarray], batched: bool = True,
@@ -291,9 +294,9 @@ class QuantExecutor(Executor):
         if pot is None:
             return None
         if not pot.per_axis:
-            return lambda x, shift: fake_quant(x, pot)
+            return lambda x, shift: fake_quant(x, pot, rounding=self.rounding)
         axis = pot.axis.data
-        return lambda x, shift: fake_quant(x, pot, axis + shift)
+        return lambda x, shift: fake_quant(x, pot, axis + shift, self.rounding)
 
     def input_dtype(self, t: Attribute) -> np.dtype:
         if q.pot_of(t) is not None:

@@ -2,7 +2,7 @@
 
     ex = ShiftExecutor(module)                      # @main (or the only func); built once
     (logits,) = ex.run([q])                         # q: int8 (N, 1, 8, 8) for tensor<1x1x8x8x!quant.pot<i8, e>>
-    q = quantize_input(x_float, pot)                # round half up, saturate
+    q = quantize_input(x_float, pot, ex.rounding)   # round (ties per the target), saturate
     x = dequantize(q, pot)                          # q * 2^e
 
 Every op computes exactly what its docstring in `qcomp.dialects.shift` says. Integer dot
@@ -12,7 +12,8 @@ converted to int64 for the bias, rounding shifts and clamps. Accumulators must f
 target's `accumulator_bits` (int32 by default, read from the module's `qcomp.target`): a
 value outside raises `AccumulatorOverflowError` naming the op's ONNX node, because the C
 code would compute something else. Values are the storage integers (int8, uint8, int16,
-int32 arrays); inputs must already be integers in the storage range.
+int32 arrays); inputs must already be integers in the storage range. Every rounding breaks
+ties by the target's rule (`rounding`: half up by default, or half even).
 
 Batching, chunking, the observer protocol and the per-sample fallback are those of
 `qcomp.executors.base` (shared with the quant executor).
@@ -46,7 +47,15 @@ from qcomp.executors.base import (
     transpose_batchable,
     transpose_kernel,
 )
-from qcomp.numerics import exponent_array, grid_integers, int_bounds, rounded_div, rounded_scaled_div, rshift
+from qcomp.numerics import (
+    HALF_UP,
+    exponent_array,
+    grid_integers,
+    int_bounds,
+    rounded_div,
+    rounded_scaled_div,
+    rshift,
+)
 from qcomp.numerics.conv_transpose import zero_interleave
 from qcomp.numerics.lrn import lrn_int
 from qcomp.numerics.resize import fill_outputs, gather_hw, resize_acc
@@ -54,6 +63,7 @@ from qcomp.numerics.windows import pad_hw as _pad_hw
 from qcomp.numerics.windows import window_counts
 from qcomp.numerics.windows import window_geometry as _geometry
 from qcomp.numerics.windows import window_taps as _taps
+from qcomp.target import rounding_of
 
 KERNELS = KernelTable()
 I64 = np.int64
@@ -205,6 +215,7 @@ def _conv2d(op: sh.Conv2dOp, batched: bool):
     lo, hi = op.clamp_bounds()
     limits = _acc_limits(op)
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def conv(x, w, b=None):
         acc = _int_conv(x, w, k, s, p, d, g, f64)
@@ -213,7 +224,7 @@ def _conv2d(op: sh.Conv2dOp, batched: bool):
             _check_acc(op, limits, bias, "shifted bias")
             acc += bias.reshape(1, -1, 1, 1)
         _check_acc(op, limits, acc)
-        return _saturate(rshift(acc, shifts), out_t, lo, hi)
+        return _saturate(rshift(acc, shifts, rnd), out_t, lo, hi)
 
     return conv
 
@@ -228,6 +239,7 @@ def _fc(op: sh.FcOp, batched: bool):
     lo, hi = op.clamp_bounds()
     limits = _acc_limits(op)
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def fc(x, w, b=None):
         acc = _matmul_exact(x, np.asarray(w).T, f64)
@@ -236,7 +248,7 @@ def _fc(op: sh.FcOp, batched: bool):
             _check_acc(op, limits, bias, "shifted bias")
             acc += bias
         _check_acc(op, limits, acc)
-        return _saturate(rshift(acc, shifts), out_t, lo, hi)
+        return _saturate(rshift(acc, shifts, rnd), out_t, lo, hi)
 
     return fc
 
@@ -252,6 +264,7 @@ def _add(op: sh.AddOp, batched: bool):
     lo, hi = op.clamp_bounds()
     limits = _acc_limits(op)
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def add(a, b):
         ta, tb = np.asarray(a, I64) << la, np.asarray(b, I64) << lb
@@ -259,7 +272,7 @@ def _add(op: sh.AddOp, batched: bool):
         _check_acc(op, limits, tb, "aligned rhs")
         acc = ta + tb
         _check_acc(op, limits, acc)
-        return _saturate(rshift(acc, s), out_t, lo, hi)
+        return _saturate(rshift(acc, s, rnd), out_t, lo, hi)
 
     return add
 
@@ -273,12 +286,13 @@ def _max_min(op: sh.MaxOp | sh.MinOp, batched: bool):
     limits = _acc_limits(op)
     out_t = op.output.type
     pick = np.maximum if isinstance(op, sh.MaxOp) else np.minimum
+    rnd = rounding_of(op)
 
     def max_min(a, b):
         ta, tb = np.asarray(a, I64) << la, np.asarray(b, I64) << lb
         _check_acc(op, limits, ta, "aligned lhs")
         _check_acc(op, limits, tb, "aligned rhs")
-        return _saturate(rshift(pick(ta, tb), s), out_t, lo, hi)
+        return _saturate(rshift(pick(ta, tb), s, rnd), out_t, lo, hi)
 
     return max_min
 
@@ -293,12 +307,13 @@ def _prelu(op: sh.PReluOp, batched: bool):
     out_t = op.output.type
     # one shift, or one per channel: axis 1 of the IR shape, which x keeps (batched or not)
     neg_s = sl[0] if len(sl) == 1 else np.asarray(sl, I64).reshape((1, -1) + (1,) * (len(xs) - 2))
+    rnd = rounding_of(op)
 
     def prelu(x, slope):
         x64 = np.asarray(x, I64)
         prod = x64 * np.asarray(slope, I64)
         _check_acc(op, limits, prod, "product")
-        return _saturate(np.where(x64 >= 0, rshift(x64, s), rshift(prod, neg_s)), out_t)
+        return _saturate(np.where(x64 >= 0, rshift(x64, s, rnd), rshift(prod, neg_s, rnd)), out_t)
 
     return prelu
 
@@ -310,11 +325,12 @@ def _mul(op: sh.MulOp, batched: bool):
     lo, hi = op.clamp_bounds()
     limits = _acc_limits(op)
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def mul(a, b):
         acc = np.asarray(a, I64) * np.asarray(b, I64)
         _check_acc(op, limits, acc, "product")
-        return _saturate(rshift(acc, s), out_t, lo, hi)
+        return _saturate(rshift(acc, s, rnd), out_t, lo, hi)
 
     return mul
 
@@ -325,7 +341,8 @@ def _requant(op: sh.RequantOp, batched: bool):
     s = op.shift_amount
     lo, hi = op.clamp_bounds()
     out_t = op.output.type
-    return lambda x: _saturate(rshift(x, s), out_t, lo, hi)
+    rnd = rounding_of(op)
+    return lambda x: _saturate(rshift(x, s, rnd), out_t, lo, hi)
 
 
 @KERNELS.register(sh.ClampOp)
@@ -353,9 +370,10 @@ def _softmax_batchable(op: sh.SoftmaxOp, dyn: Sequence[bool]) -> bool:
 def _lrn(op: sh.LrnOp, batched: bool):
     size, k, table, s = op.size_value, op.index_shift_value, op.table_values(), op.shift_amount
     lo, hi = _range(op.output.type)
+    rnd = rounding_of(op)
 
     def run(x):
-        return lrn_int(x, size, k, table, s, lo, hi).astype(storage_dtype(op.output.type))
+        return lrn_int(x, size, k, table, s, lo, hi, rnd).astype(storage_dtype(op.output.type))
 
     return run
 
@@ -366,12 +384,13 @@ def _softmax(op: sh.SoftmaxOp, batched: bool):
     table = op.table_values().astype(I64)
     axis, s = op.axis_index, op.shift_amount
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def softmax(x):
         x = np.asarray(x, I64)
         t = table[x.max(axis=axis, keepdims=True) - x]
         total = t.sum(axis=axis, keepdims=True)
-        return _saturate(rounded_scaled_div(t, total, s), out_t)
+        return _saturate(rounded_scaled_div(t, total, s, rnd), out_t)
 
     return softmax
 
@@ -405,6 +424,7 @@ def _avgpool(op: sh.AvgPoolOp, batched: bool):
     limits = _acc_limits(op)
     out_t = op.output.type
     d = (1, 1)
+    rnd = rounding_of(op)
 
     def avgpool(x):
         n, ch, h, w = x.shape
@@ -421,7 +441,7 @@ def _avgpool(op: sh.AvgPoolOp, batched: bool):
             cols = window_counts(ow, k[1], s[1], 1, p[1], p[1] + w)
         count = (rows[:, None] * cols[None, :]).astype(I64)
         _check_acc(op, limits, total, "window sum")
-        return _saturate(rounded_scaled_div(total, count, shift), out_t)
+        return _saturate(rounded_scaled_div(total, count, shift, rnd), out_t)
 
     return avgpool
 
@@ -432,13 +452,14 @@ def _global_avgpool(op: sh.GlobalAvgPoolOp, batched: bool):
     shift = op.shift_amount
     limits = _acc_limits(op)
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def gap(x):
         axes = tuple(range(2, x.ndim))
         total = np.asarray(x, I64).sum(axis=axes, keepdims=True)
         count = int(np.prod(x.shape[2:]))
         _check_acc(op, limits, total, "sum")
-        return _saturate(rounded_scaled_div(total, count, shift), out_t)
+        return _saturate(rounded_scaled_div(total, count, shift, rnd), out_t)
 
     return gap
 
@@ -452,9 +473,10 @@ def _concat(op: sh.ConcatOp, batched: bool):
     axis = op.axis_index
     shifts = op.shift_list()
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def concat(*xs):
-        parts = [_saturate(rshift(x, sft), out_t) for x, sft in zip(xs, shifts)]
+        parts = [_saturate(rshift(x, sft, rnd), out_t) for x, sft in zip(xs, shifts)]
         if batched:  # static inputs have a leading 1: repeat them for every sample
             n = max(x.shape[0] for x in parts)
             parts = [np.broadcast_to(x, (n, *x.shape[1:])) for x in parts]
@@ -478,11 +500,12 @@ def _resize(op: sh.ResizeOp, batched: bool):
     s, fill = op.shift_amount, op.fill_value
     limits = _acc_limits(op)
     out_t = op.output.type
+    rnd = rounding_of(op)
 
     def resize(x):
         acc = resize_acc(x, rows, cols)
         _check_acc(op, limits, acc)
-        return fill_outputs(_saturate(rshift(acc, s), out_t), rows[0], cols[0], fill)
+        return fill_outputs(_saturate(rshift(acc, s, rnd), out_t), rows[0], cols[0], fill)
 
     return resize
 
@@ -515,6 +538,8 @@ class ShiftExecutor(Executor):
 
     def __init__(self, module: ModuleOp, func_name: str | None = None, chunk_size: int = DEFAULT_CHUNK):
         super().__init__(module, func_name, chunk_size)
+        #: the target's tie rule, for `quantize_input` of this function's float inputs
+        self.rounding = rounding_of(self.func)
 
     def constant_value(self, op: Operation) -> np.ndarray | None:
         if isinstance(op, sh.ConstantOp):
@@ -563,15 +588,17 @@ def _exponents(pot: PotType, ndim: int, axis: int | None) -> np.ndarray:
                           pot.axis.data if axis is None else axis, ndim)
 
 
-def quantize_input(x: np.ndarray, pot: PotType | Attribute, axis: int | None = None) -> np.ndarray:
-    """Storage integers for float `x` on `pot`'s grid: clip(floor(x * 2^-e + 0.5), qmin, qmax).
+def quantize_input(x: np.ndarray, pot: PotType | Attribute, rounding: str = HALF_UP,
+                   axis: int | None = None) -> np.ndarray:
+    """Storage integers for float `x` on `pot`'s grid: clip(round(x * 2^-e), qmin, qmax), ties
+    per `rounding` (pass the executor's `rounding`: the target's rule).
 
     Exact for any float input: scaling by 2^-e is exact in float64 and the half-up step is
     `floor(v) + (v - floor(v) >= 0.5)`, which has no rounding error. `pot` is a PotType or
     a tensor type with one; per-axis types use `axis` (default the type's own axis).
     """
     p = _pot(pot)
-    q = grid_integers(np.asarray(x, np.float64), _exponents(p, np.ndim(x), axis), p.qmin, p.qmax)
+    q = grid_integers(np.asarray(x, np.float64), _exponents(p, np.ndim(x), axis), p.qmin, p.qmax, rounding)
     return q.astype(element_dtype(p.storage))
 
 

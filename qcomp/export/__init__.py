@@ -32,6 +32,7 @@ from qcomp.errors import QcompError
 from qcomp.export.builder import MS_DOMAIN, Exporter, func_of, io_names
 from qcomp.export.qdq import QDQ
 from qcomp.export.qop import QOP
+from qcomp.target import rounding_of
 
 EXPORT_KINDS = ("qdq", "qop")
 
@@ -66,6 +67,26 @@ def _value_info(name: str, t: object) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, elem, list(t.get_shape()))
 
 
+#: onnxruntime session configuration for running qcomp's exports: keep the QDQ form's int8 as int8.
+#: Without it onnxruntime on x86 CPUs without VNNI rewrites int8 QDQ pairs to uint8 activations x
+#: int8 weights, whose AVX2 kernel (vpmaddubsw) saturates a pair's 16-bit sum: outputs then differ
+#: by a few LSBs from the exact integer result (2 of 4000 LeNet logits on an AVX2-only AMD EPYC).
+ORT_CONFIG = {"session.qdqisint8allowed": "1"}
+
+
+def ort_session_options(threads: int = 1):  # type: ignore[no-untyped-def]
+    """onnxruntime SessionOptions for an exported model: `ORT_CONFIG`, `threads` intra-op threads,
+    warnings only (onnxruntime must be installed)."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.log_severity_level = 3
+    for k, v in ORT_CONFIG.items():
+        so.add_session_config_entry(k, v)
+    return so
+
+
 def export_onnx(module: ModuleOp, kind: str, *, opset: int | None = None) -> onnx.ModelProto:
     """The ONNX model of `module` (quant IR after pot-scale) in the `kind` format ("qdq" or "qop").
 
@@ -79,7 +100,7 @@ def export_onnx(module: ModuleOp, kind: str, *, opset: int | None = None) -> onn
     ret = f.body.block.last_op
     if not isinstance(ret, func.ReturnOp):
         raise QcompError("export onnx: the function does not end with func.return")
-    ex = Exporter(kind, opset)
+    ex = Exporter(kind, opset, rounding_of(f))
     args = list(f.body.block.args)
     in_names = io_names(f, "input_names", len(args), "input")
     out_names = io_names(f, "output_names", len(ret.operands), "output")
@@ -135,4 +156,4 @@ def export_onnx(module: ModuleOp, kind: str, *, opset: int | None = None) -> onn
     return model
 
 
-__all__ = ["EXPORT_KINDS", "export_onnx"]
+__all__ = ["EXPORT_KINDS", "ORT_CONFIG", "export_onnx", "ort_session_options"]

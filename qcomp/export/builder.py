@@ -29,7 +29,7 @@ from xdsl.traits import OpTrait
 
 from qcomp.dialects import quant as q
 from qcomp.errors import QcompError
-from qcomp.numerics import grid_bound
+from qcomp.numerics import HALF_UP, grid_bound
 
 BASE_OPSET = 13
 """The lowest opset exported: per-axis QuantizeLinear / DequantizeLinear and Softmax over one axis."""
@@ -159,8 +159,10 @@ class Exporter:
     `kind` is "qdq" or "qop"; every error is a QcompError `export onnx-KIND: node 'N' (OP): ...`.
     """
 
-    def __init__(self, kind: str, opset: int | None):
+    def __init__(self, kind: str, opset: int | None, rounding: str = HALF_UP):
         self.kind = kind
+        #: the module's tie rule (qcomp.target): constants rounded onto a grid follow the lowering
+        self.rounding = rounding
         self.fixed_opset = opset
         self.opset = max(BASE_OPSET, opset or BASE_OPSET)
         self.reason = ""  # what raised the opset above BASE_OPSET
@@ -414,10 +416,11 @@ class Exporter:
         return self.const_f32(np.ldexp(np.float32(1), acc), f"{base}_scale")
 
     def int_bounds_of(self, v: SSAValue, lo: float, hi: float) -> tuple[int, int] | None:
-        """The integer clamp of real bounds [lo, hi] on `v`'s grid (rounded half up, as the lowering
+        """The integer clamp of real bounds [lo, hi] on `v`'s grid (rounded as the lowering
         does), or None when it is the whole storage range."""
         pot = self.pot(v)
-        b = (grid_bound(lo, pot.exp, pot.qmin, pot.qmax), grid_bound(hi, pot.exp, pot.qmin, pot.qmax))
+        b = (grid_bound(lo, pot.exp, pot.qmin, pot.qmax, self.rounding),
+             grid_bound(hi, pot.exp, pot.qmin, pot.qmax, self.rounding))
         return None if b == (pot.qmin, pot.qmax) else b
 
     def int_clip(self, x: str, v: SSAValue, bounds: tuple[int, int], out: str, name: str) -> str:

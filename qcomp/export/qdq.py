@@ -238,12 +238,12 @@ def pad(op: q.PadOp, ex: Exporter, x: str, out: str, fill: np.ndarray) -> str:
 
 
 def pad_fill(op: q.PadOp, ex: Exporter, integers: bool) -> np.ndarray:
-    """The fill value as qcomp computes it: rounded half up onto the input's grid (the integer, or
+    """The fill value as qcomp computes it: rounded onto the input's grid (the integer, or
     its float value), or the plain float fill of a float input."""
     pot = ex.tensor(op.input).pot
     if pot is None:
         return np.asarray(op.fill, np.float32)
-    k = grid_bound(op.fill, pot.exp, pot.qmin, pot.qmax)
+    k = grid_bound(op.fill, pot.exp, pot.qmin, pot.qmax, ex.rounding)
     if integers:
         return np.asarray(k, ex.storage(ex.tensor(op.input)).dtype)
     return np.asarray(math.ldexp(k, pot.exp), np.float32)
@@ -353,7 +353,7 @@ def _resize_nearest(op: q.ResizeNearestOp, ex: Exporter) -> Exported:
     fill = op.extrapolation
     pot = ex.tensor(op.input).pot
     if pot is not None:  # qcomp rounds the extrapolation value onto the input's grid
-        fill = math.ldexp(grid_bound(fill, pot.exp, pot.qmin, pot.qmax), pot.exp)
+        fill = math.ldexp(grid_bound(fill, pot.exp, pot.qmin, pot.qmax, ex.rounding), pot.exp)
     return [resize_nearest(op, ex, ex.float_of(op.input), ex.output_name(op), fill)]
 
 

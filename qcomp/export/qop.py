@@ -250,7 +250,7 @@ def _resize_nearest(op: q.ResizeNearestOp, ex: Exporter) -> Exported:
     if not is_8bit(op.input):
         return None
     pot = ex.pot(op.input)
-    fill = float(grid_bound(op.extrapolation, pot.exp, pot.qmin, pot.qmax)) if not pot.per_axis else 0.0
+    fill = float(grid_bound(op.extrapolation, pot.exp, pot.qmin, pot.qmax, ex.rounding)) if not pot.per_axis else 0.0
     return _moved(op, ex, op.input, lambda x, out: qdq.resize_nearest(op, ex, x, out, fill))
 
 

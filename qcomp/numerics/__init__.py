@@ -4,7 +4,7 @@ The executors, the passes and the C generator all import these functions, so rou
 saturation, integer ranges, the rounding shift, pooling windows and the lookup-table
 functions are written once (numpy only; no IR types here):
 
-* `integer`: storage ranges, round half up, the rounding shift `rshift`, exact rounded
+* `integer`: storage ranges, the tie rules (half up, half even), the rounding shift `rshift`, exact rounded
   division, saturation, grid integers of reals, dyadic decomposition;
 * `windows`: ONNX's sliding-window output size, window geometry, padding and taps;
 * `functions`: the float functions of table-lowered activations and the table builder.
@@ -25,12 +25,17 @@ from qcomp.numerics.functions import (
     thresholded_relu,
 )
 from qcomp.numerics.integer import (
+    HALF_EVEN,
+    HALF_UP,
+    ROUNDINGS,
+    check_rounding,
     dyadic,
     exponent_array,
     grid_bound,
     grid_integers,
     int_bounds,
     round_half_up,
+    round_ties,
     rounded_div,
     rounded_scaled_div,
     rshift,
@@ -46,6 +51,7 @@ from qcomp.numerics.windows import (
 )
 
 __all__ = [
+    "HALF_EVEN", "HALF_UP", "ROUNDINGS", "check_rounding", "round_ties",
     "celu", "elu", "mish", "selu", "softplus", "softsign", "thresholded_relu",
     "dyadic", "exponent_array", "grid_bound", "grid_integers", "hard_sigmoid", "hard_swish", "int_bounds",
     "leaky_relu", "lut_table", "pad_hw", "round_half_up", "rounded_div", "rounded_scaled_div", "rshift",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from qcomp.numerics.integer import grid_integers
+from qcomp.numerics.integer import HALF_UP, grid_integers
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -73,8 +73,9 @@ def mish(x: np.ndarray) -> np.ndarray:
 
 
 def lut_table(fn: Callable[[np.ndarray], np.ndarray], qmin_in: int, qmax_in: int, e_in: int,
-              qmin_out: int, qmax_out: int, e_out: int) -> np.ndarray:
-    """table[i] = clamp(round_half_up(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer (int64)."""
+              qmin_out: int, qmax_out: int, e_out: int, rounding: str = HALF_UP) -> np.ndarray:
+    """table[i] = clamp(round(fn((i + qmin_in) * 2^e_in) / 2^e_out)) for every input integer (int64),
+    ties per `rounding`."""
     qs = np.arange(qmin_in, qmax_in + 1, dtype=np.float64)
     y = np.asarray(fn(np.ldexp(qs, e_in)), np.float64)
-    return grid_integers(y, e_out, qmin_out, qmax_out).astype(np.int64)
+    return grid_integers(y, e_out, qmin_out, qmax_out, rounding).astype(np.int64)

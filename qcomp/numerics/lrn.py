@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from qcomp.numerics.integer import round_half_up, rshift
+from qcomp.numerics.integer import HALF_UP, round_half_up, rshift
 
 MAX_TABLE = 1024
 
@@ -76,9 +76,10 @@ def lrn_table(size: int, alpha: float, beta: float, bias: float, e_in: int, qmax
 
 
 def lrn_int(q: np.ndarray, size: int, index_shift: int, table: np.ndarray, shift: int, lo: int,
-            hi: int) -> np.ndarray:
-    """The integer LRN of `q` (storage integers, channels on axis 1) as int64, clamped to [lo, hi]."""
+            hi: int, rounding: str = HALF_UP) -> np.ndarray:
+    """The integer LRN of `q` (storage integers, channels on axis 1) as int64, clamped to [lo, hi]
+    (the final shift's ties per `rounding`)."""
     q64 = np.asarray(q, np.int64)
     sums = _window_sums(q64 * q64, size)
     idx = np.minimum(sums >> index_shift, len(table) - 1)
-    return np.clip(rshift(q64 * np.asarray(table, np.int64)[idx], shift), lo, hi)
+    return np.clip(rshift(q64 * np.asarray(table, np.int64)[idx], shift, rounding), lo, hi)

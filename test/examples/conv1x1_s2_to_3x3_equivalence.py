@@ -37,7 +37,7 @@ print(f"float logits: max |difference| {diff:.1e} {verdict(diff <= 1e-5)}")
 ints = []
 for pipe in ("int8_fpga", str(repo / "examples/int8_fpga_3x3.yaml")):
     ex = ShiftExecutor(shift_module(model, pipe, calib))
-    ints.append(np.asarray(ex.run([quantize_input(x, ex.args[0].type)])[0]))
+    ints.append(np.asarray(ex.run([quantize_input(x, ex.args[0].type, ex.rounding)])[0]))
 same = int(np.all(ints[0] == ints[1], axis=1).sum())
 print(f"shift integers: {same}/{len(x)} samples identical {verdict(same == len(x))}")
 # CHECK: kernels after the rewrite: [(3, 3)]

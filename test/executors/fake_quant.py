@@ -5,7 +5,8 @@ import numpy as np
 from xdsl.dialects.builtin import IntegerType, Signedness, i8
 
 from qcomp.dialects.quant import PotType
-from qcomp.executors.fake_quant import dequantize, fake_quant, quantize, round_half_up
+from qcomp.executors.fake_quant import dequantize, fake_quant, quantize
+from qcomp.numerics import round_half_up
 from qcomp.testing import verdict
 
 u8 = IntegerType(8, Signedness.UNSIGNED)

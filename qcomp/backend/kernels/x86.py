@@ -95,14 +95,12 @@ def _add_avx2_conv(name: str, sp: ConvSpec, code: KernelCode, xs, ys) -> None:
             # saturating packs are exact
             s0 = int(sh_arr[0])
             ls.append("{")
-            ls.append("    const __m256i one = _mm256_set1_epi32(1);")
             ls.append(f"    const __m256i vlo = _mm256_set1_epi32({sp.lo}), vhi = _mm256_set1_epi32({sp.hi});")
             for j in range(mb):
                 ls.append(f"    if ({j} < m) {{")
                 for b in range(nb):
                     v = f"a{j}{b}"
-                    ls.append(f"        {v} = _mm256_add_epi32(_mm256_srai_epi32({v}, {s0}), "
-                              f"_mm256_and_si256(_mm256_srai_epi32({v}, {s0 - 1}), one));")
+                    ls.append(f"        {v} = qc_rshift_x8({v}, {s0});")
                     ls.append(f"        {v} = _mm256_min_epi32(_mm256_max_epi32({v}, vlo), vhi);")
                     ls.append(f"        {{ const __m128i p16 = _mm_packs_epi32(_mm256_castsi256_si128({v}), "
                               f"_mm256_extracti128_si256({v}, 1));")

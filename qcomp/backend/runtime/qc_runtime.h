@@ -23,6 +23,56 @@
    declaration stops the build on a compiler that does otherwise. */
 typedef char qc_arithmetic_shift_required[((-7 >> 1) == -4) ? 1 : -1];
 
+/* Ties: every rounding below rounds half up (toward +inf) unless OUT.c defines
+   QC_ROUND_HALF_EVEN (the target's `rounding: half-even`), which rounds ties to the even
+   neighbour, as onnxruntime's QuantizeLinear and QLinear ops do. Both forms cannot overflow. */
+
+/* round(x / 2^s) for 1 <= s <= 62, x = acc (int64). */
+static QC_INLINE int64_t qc_rshift64(int64_t acc, int s)
+{
+#if defined(QC_ROUND_HALF_EVEN)
+    const int64_t q = acc >> s;
+    const uint64_t rem = (uint64_t)acc & (((uint64_t)1 << s) - 1u);
+    return q + (int64_t)(rem + (uint64_t)(q & 1) > ((uint64_t)1 << (s - 1)));
+#else
+    return (acc >> s) + ((acc >> (s - 1)) & 1);
+#endif
+}
+
+/* round(x / 2^s) for 1 <= s <= 30 on 32 bits; the DSP kernels saturate it with SSAT/USAT
+   when the clamp is a full signed/unsigned bit range. */
+static QC_INLINE int32_t qc_rshift(int32_t acc, int s)
+{
+#if defined(QC_ROUND_HALF_EVEN)
+    const int32_t q = acc >> s;
+    const uint32_t rem = (uint32_t)acc & ((1u << s) - 1u);
+    return q + (int32_t)(rem + (uint32_t)(q & 1) > (1u << (s - 1)));
+#else
+    return (acc >> s) + ((acc >> (s - 1)) & 1);
+#endif
+}
+
+#if defined(__AVX2__)
+/* qc_rshift on 8 int32 lanes, 1 <= s <= 30. */
+static QC_INLINE __m256i qc_rshift_x8(__m256i v, int s)
+{
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i q = _mm256_srai_epi32(v, s);
+#if defined(QC_ROUND_HALF_EVEN)
+    const __m256i rem = _mm256_and_si256(v, _mm256_set1_epi32((int32_t)((1u << s) - 1u)));
+    const __m256i up = _mm256_cmpgt_epi32(_mm256_add_epi32(rem, _mm256_and_si256(q, one)),
+                                          _mm256_set1_epi32((int32_t)(1u << (s - 1))));
+    return _mm256_sub_epi32(q, up); /* up is -1 where the quotient rounds up */
+#else
+    return _mm256_add_epi32(q, _mm256_and_si256(_mm256_srai_epi32(v, s - 1), one));
+#endif
+}
+#endif
+
+/* num / den rounded for den > 0, given q = floor(num / den) and r = num - q * den (0 <= r < den). */
+#define QC_ROUND_QUOTIENT(q, r, den) \
+    ((q) + ((2 * (r) + ((q) & 1) > (den)) ? 1 : 0))
+
 static QC_INLINE int32_t qc_clamp(int64_t v, int32_t lo, int32_t hi)
 {
     return (int32_t)(v < lo ? lo : (v > hi ? hi : v));
@@ -32,7 +82,7 @@ static QC_INLINE int32_t qc_clamp(int64_t v, int32_t lo, int32_t hi)
 static QC_INLINE int32_t qc_requant64(int64_t acc, int s, int32_t lo, int32_t hi)
 {
     if (s > 0) {
-        return qc_clamp((acc >> s) + ((acc >> (s - 1)) & 1), lo, hi);
+        return qc_clamp(qc_rshift64(acc, s), lo, hi);
     }
     if (s < 0) {
         const int k = -s;
@@ -51,7 +101,7 @@ static QC_INLINE int32_t qc_requant64(int64_t acc, int s, int32_t lo, int32_t hi
 static QC_INLINE int32_t qc_requant(int32_t acc, int s, int32_t lo, int32_t hi)
 {
     if (s > 0 && s < 31) {
-        const int32_t v = (acc >> s) + ((acc >> (s - 1)) & 1);
+        const int32_t v = qc_rshift(acc, s);
         return v < lo ? lo : (v > hi ? hi : v);
     }
     return qc_requant64(acc, s, lo, hi);
@@ -64,7 +114,7 @@ static QC_INLINE int64_t qc_floordiv(int64_t a, int64_t b)
     return (a % b < 0) ? q - 1 : q;
 }
 
-/* round half up of num / (den * 2^s) on 32 bits, den > 0, when the generator proved that
+/* round(num / (den * 2^s)) on 32 bits, den > 0, when the generator proved that
    2 * |num| * 2^max(-s, 0) + den * 2^max(s, 0) < 2^31 (no 64-bit division on small MCUs). */
 static QC_INLINE int32_t qc_rounded_div32(int32_t num, int32_t den, int s)
 {
@@ -74,13 +124,24 @@ static QC_INLINE int32_t qc_rounded_div32(int32_t num, int32_t den, int s)
     } else {
         num *= (int32_t)1 << -s;
     }
+#if defined(QC_ROUND_HALF_EVEN)
+    q = num / den;
+    a = num % den;
+    if (a < 0) {
+        q -= 1;
+        a += den;
+    }
+    b = den;
+    return QC_ROUND_QUOTIENT(q, a, b);
+#else
     a = 2 * num + den;
     b = 2 * den;
     q = a / b;
     return (a % b < 0) ? q - 1 : q;
+#endif
 }
 
-/* round half up of num / (den * 2^s): the single rounding of avgpool and softmax. */
+/* round(num / (den * 2^s)): the single rounding of avgpool and softmax. */
 static QC_INLINE int64_t qc_rounded_div(int64_t num, int64_t den, int s)
 {
     if (s >= 0) {
@@ -88,7 +149,14 @@ static QC_INLINE int64_t qc_rounded_div(int64_t num, int64_t den, int s)
     } else {
         num *= (int64_t)1 << -s;
     }
+#if defined(QC_ROUND_HALF_EVEN)
+    {
+        const int64_t q = qc_floordiv(num, den);
+        return QC_ROUND_QUOTIENT(q, num - q * den, den);
+    }
+#else
     return qc_floordiv(2 * num + den, 2 * den);
+#endif
 }
 
 #if defined(QC_ARM_DSP)
@@ -110,13 +178,6 @@ static QC_INLINE void qc_st16(void *p, int32_t v)
 {
     const int16_t h = (int16_t)v;
     memcpy(p, &h, sizeof h);
-}
-
-/* rshift(acc, s) for 1 <= s <= 30 (round half up, no overflow); the DSP kernels saturate it
-   with SSAT/USAT when the clamp is a full signed/unsigned bit range. */
-static QC_INLINE int32_t qc_rshift(int32_t acc, int s)
-{
-    return (acc >> s) + ((acc >> (s - 1)) & 1);
 }
 
 /* v rotated right by 8: __sxtb16(qc_ror8(v)) sign-extends bytes 1 and 3 of v. */

@@ -10,9 +10,10 @@
  * - qc_requant64 / qc_requant: lo <= hi, -62 <= s <= 62 and |acc| <= 2^62 when s > 0 (where
  *   the executor's int64 `(x + 2^(s-1)) >> s` is exact);
  * - qc_floordiv: b > 0; qc_rounded_div: den > 0 and the scaled operands fit int64;
- * - qc_rounded_div32: the generator's bound 2 |num| 2^max(-s,0) + 2 den 2^max(s,0) < 2^31.
- * With QC_ARM_DSP (Cortex-M builds) also the DSP helpers: qc_rshift (1 <= s <= 30) and the
- * quad-reordering qc_widen_s8/u8/s16.
+ * - qc_rounded_div32: the generator's bound 2 |num| 2^max(-s,0) + 2 den 2^max(s,0) < 2^31;
+ * - qc_rshift: 1 <= s <= 30.
+ * With QC_ARM_DSP (Cortex-M builds) also the quad-reordering qc_widen_s8/u8/s16. Built with
+ * -DQC_ROUND_HALF_EVEN (a target with `rounding: half-even`) every rounding breaks ties to even.
  */
 #include <stdint.h>
 #include <string.h>
@@ -143,13 +144,13 @@ static void rounded_div32(int32_t num, int32_t den, int s)
     out("rounded_div32", 4, a);
 }
 
-#if defined(QC_ARM_DSP)
 static void rshift(int32_t acc, int s)
 {
     const long long a[3] = {acc, s, qc_rshift(acc, s)};
     out("rshift", 3, a);
 }
 
+#if defined(QC_ARM_DSP)
 /* `widen_<t> n x_0 .. x_{n-1} : p_0 .. p_{m-1}`: the m int16 (m = n rounded up to 4, the slots
    a helper does not write are 0x5A5A) that qc_widen_<t> wrote for the n inputs x */
 static void widen(int t, int n)
@@ -228,7 +229,19 @@ int main(int argc, char **argv)
             }
         }
     }
-    /* round half up at the ties, both signs, and at the limits of the 32-bit variant */
+    /* every tie of the small shifts, both signs, odd and even quotients */
+    for (i = -40; i <= 40; ++i) {
+        for (j = 1; j <= 5; ++j) {
+            rshift(i, j);
+            requant(i, j, INT32_MIN, INT32_MAX);
+            requant64(i, j, INT32_MIN, INT32_MAX);
+        }
+    }
+    rshift(INT32_MAX, 1);
+    rshift(INT32_MIN, 1);
+    rshift(INT32_MAX, 30);
+    rshift(INT32_MIN, 30);
+    /* the rounded divisions at the ties, both signs, and at the limits of the 32-bit variant */
     for (i = -9; i <= 9; ++i) {
         for (j = 1; j <= 4; ++j) {
             for (r = -3; r <= 3; ++r) {
@@ -278,9 +291,9 @@ int main(int argc, char **argv)
             s = (int)uniform(-12, 12);
         } while (!fits32(a, b, s));
         rounded_div32((int32_t)a, (int32_t)b, s);
-#if defined(QC_ARM_DSP)
         s = (int)uniform(1, 30);
         rshift(any32(), s);
+#if defined(QC_ARM_DSP)
         widen((int)(k % 3), (int)uniform(0, 16));
 #endif
     }

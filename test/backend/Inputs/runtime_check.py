@@ -2,6 +2,7 @@
 
     python runtime_check.py --target host out.txt          # the program's stdout, saved
     python runtime_check.py --mcu                          # cross-build, run under qemu, check
+    ... --rounding half-even                               # a -DQC_ROUND_HALF_EVEN build
 
 Prints one `<target>: <helper> ok (<n> cases)` line per helper and exits 1 (qcomp.testing)
 when a result differs from the reference, a helper is missing or the output is truncated
@@ -10,11 +11,13 @@ when a result differs from the reference, a helper is missing or the output is t
 * qc_clamp: np.clip; qc_requant64 / qc_requant: clip(rshift(acc, s), lo, hi) (`rshift`:
   the executor's rounding shift); qc_floordiv: np.floor_divide (what the executor's
   `rounded_div` floors with); qc_rounded_div / qc_rounded_div32: `rounded_scaled_div`;
-* with `--dsp` (builds with QC_ARM_DSP) also qc_rshift: `rshift`, and qc_widen_*: element i
-  of the input at int16 position 4 * (i // 4) + (0, 2, 1, 3)[i % 4], other slots untouched.
+  qc_rshift: `rshift`; the roundings with the tie rule of `--rounding` (default half-up);
+* with `--dsp` (builds with QC_ARM_DSP) also qc_widen_*: element i of the input at int16
+  position 4 * (i // 4) + (0, 2, 1, 3)[i % 4], other slots untouched.
 
 `--mcu` builds runtime_check.c with qcomp.backend.mcu's toolchain and runtime for the
-Cortex-M4 (qemu mps2-an386) and checks its output with `--dsp`; without the toolchain or
+Cortex-M4 (qemu mps2-an386; -DQC_ROUND_HALF_EVEN with `--rounding half-even`) and checks its
+output with `--dsp`; without the toolchain or
 qemu it prints `<target>: not run: <why>`.
 """
 
@@ -30,12 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from qcomp.executors.shift import rounded_scaled_div, rshift
+from qcomp.numerics import ROUNDINGS
 from qcomp.testing import fail, verdict
 
 HERE = Path(__file__).resolve().parent
 RUNTIME = HERE.parents[2] / "qcomp" / "backend" / "runtime"
-HOST = ("clamp", "requant64", "requant", "floordiv", "rounded_div", "rounded_div32")
-DSP = ("rshift", "widen_s8", "widen_u8", "widen_s16")
+HOST = ("clamp", "requant64", "requant", "floordiv", "rounded_div", "rounded_div32", "rshift")
+DSP = ("widen_s8", "widen_u8", "widen_s16")
 ARITY = {"clamp": 3, "requant64": 4, "requant": 4, "floordiv": 2, "rounded_div": 3, "rounded_div32": 3,
          "rshift": 2}  # arguments per line
 UNTOUCHED = 0x5A5A  # what runtime_check.c fills the widen buffers with
@@ -46,27 +50,27 @@ def _clip(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(v, lo), hi)
 
 
-def _rounded(num: np.ndarray, den: np.ndarray, s: np.ndarray) -> np.ndarray:
+def _rounded(num: np.ndarray, den: np.ndarray, s: np.ndarray, rounding: str) -> np.ndarray:
     out = np.empty_like(num)
     for sv in np.unique(s):  # rounded_scaled_div takes one shift
         m = s == sv
-        out[m] = rounded_scaled_div(num[m], den[m], int(sv))
+        out[m] = rounded_scaled_div(num[m], den[m], int(sv), rounding)
     return out
 
 
-def reference(helper: str, args: np.ndarray) -> np.ndarray:
-    """The executor's result for each row of arguments (int64 columns, as printed)."""
+def reference(helper: str, args: np.ndarray, rounding: str = "half-up") -> np.ndarray:
+    """The executor's result for each row of arguments (int64 columns, as printed), ties per `rounding`."""
     c = [args[:, i] for i in range(args.shape[1])]
     if helper == "clamp":
         return _clip(c[0], c[1], c[2])
     if helper in ("requant64", "requant"):
-        return _clip(rshift(c[0], c[1]), c[2], c[3])
+        return _clip(rshift(c[0], c[1], rounding), c[2], c[3])
     if helper == "floordiv":
         return np.floor_divide(c[0], c[1])
     if helper in ("rounded_div", "rounded_div32"):
-        return _rounded(c[0], c[1], c[2])
+        return _rounded(c[0], c[1], c[2], rounding)
     if helper == "rshift":
-        return rshift(c[0], c[1])
+        return rshift(c[0], c[1], rounding)
     raise ValueError(helper)
 
 
@@ -79,7 +83,8 @@ def quad_slots(values: list[int]) -> list[int]:
     return slots
 
 
-def check(text: str, target: str, helpers: tuple[str, ...], perturb: str | None = None) -> None:
+def check(text: str, target: str, helpers: tuple[str, ...], perturb: str | None = None,
+          rounding: str = "half-up") -> None:
     """Print a verdict per helper for the program's output `text`; `perturb`: change one result first."""
     rows: dict[str, list[list[int]]] = defaultdict(list)
     widen: dict[str, list[tuple[list[int], list[int]]]] = defaultdict(list)
@@ -115,14 +120,14 @@ def check(text: str, target: str, helpers: tuple[str, ...], perturb: str | None 
             continue
         a = np.array(rows.get(helper, []), dtype=I64).reshape(-1, ARITY[helper] + 1)
         got, args = a[:, -1], a[:, :-1]
-        want = reference(helper, args) if len(a) else got
+        want = reference(helper, args, rounding) if len(a) else got
         bad = np.flatnonzero(got != want)
         print(f"{target}: {helper} {verdict(len(a) and not len(bad), helper)} ({len(a)} cases)")
         for i in bad[:5]:
             print(f"  {helper}{tuple(int(v) for v in args[i])}: C {int(got[i])} != executor {int(want[i])}")
 
 
-def run_mcu(cases: int) -> str | None:
+def run_mcu(cases: int, rounding: str) -> str | None:
     """runtime_check.c's output on the emulated Cortex-M4, or None (after a `not run` line)."""
     from qcomp.backend import mcu
 
@@ -132,7 +137,8 @@ def run_mcu(cases: int) -> str | None:
         return None
     with tempfile.TemporaryDirectory(prefix="qcomp-runtime-") as tmp:
         elf = Path(tmp) / "check.elf"
-        cmd = [mcu.CC, "-std=c99", "-O2", *mcu.CPU_FLAGS, "-Wall", "-Wextra", "-Werror", "-pedantic",
+        even = ["-DQC_ROUND_HALF_EVEN"] if rounding == "half-even" else []
+        cmd = [mcu.CC, "-std=c99", "-O2", *even, *mcu.CPU_FLAGS, "-Wall", "-Wextra", "-Werror", "-pedantic",
                f"-I{RUNTIME}", str(HERE / "runtime_check.c"), str(mcu.STARTUP), *mcu.LINK_FLAGS,
                "-o", str(elf)]
         r = subprocess.run(cmd, capture_output=True, text=True)
@@ -150,15 +156,17 @@ def main() -> int:
     ap.add_argument("--mcu", action="store_true", help="build, run on the emulated Cortex-M4 (implies --dsp)")
     ap.add_argument("--perturb", metavar="HELPER", help="negative control: change one result of HELPER first")
     ap.add_argument("--cases", type=int, default=1000, help="random cases per helper with --mcu")
+    ap.add_argument("--rounding", choices=ROUNDINGS, default=ROUNDINGS[0],
+                    help="the tie rule the build rounds with (half-even: -DQC_ROUND_HALF_EVEN)")
     args = ap.parse_args()
     target = args.target or ("cortex-m4" if args.mcu else "host")
     if args.mcu:
-        text = run_mcu(args.cases)
+        text = run_mcu(args.cases, args.rounding)
         if text is None:
             return 0
     else:
         text = Path(args.output).read_text()
-    check(text, target, HOST + (DSP if args.dsp or args.mcu else ()), args.perturb)
+    check(text, target, HOST + (DSP if args.dsp or args.mcu else ()), args.perturb, args.rounding)
     return 0
 
 

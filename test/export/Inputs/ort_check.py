@@ -4,14 +4,16 @@
                  [--min-top1 0.99]
 
 For each exported file (`== NAME` first when there are several): runs onnx.checker (full_check),
-prints the opsets, every node (name: op type) and the op counts, then runs the model with onnxruntime (CPU, one thread) on the test samples and compares its first
+prints the opsets, every node (name: op type) and the op counts, then runs the model with onnxruntime (CPU, one thread, `qcomp.export.ORT_CONFIG`) on the test samples and compares its first
 output with the shift executor of the same pipeline (`qcomp.backend.check.shift_module`):
 
     agreement: top-1 400/400 (1.0000), max 1 LSB, 10.37% of 4000 values differ
     half-even: 0 of 4000 values differ (max 0 LSB)
 
-`half-even` compares with the shift executor whose roundings are half to even (onnxruntime's rule;
-bench/export_agreement.py): 0 means onnxruntime computes what qcomp computes but for ties.
+`half-even` compares with the shift executor of the same quant module lowered with the target's
+`rounding: half-even` (onnxruntime's tie rule; bench/export_agreement.py): 0 means onnxruntime
+computes what qcomp computes but for ties. A pipeline whose target already rounds half to even
+gets the same figures on both lines.
 Exits 1 when the top-1 agreement of any file is below --min-top1.
 """
 
@@ -26,9 +28,10 @@ import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository, for bench/
 
-from bench.export_agreement import half_even  # noqa: E402
+from bench.export_agreement import quant_and_shift  # noqa: E402
 from qcomp.backend.check import shift_module  # noqa: E402
 from qcomp.dialects import quant as q  # noqa: E402
+from qcomp.export import ort_session_options  # noqa: E402
 from qcomp.executors.shift import ShiftExecutor, quantize_input, storage_dtype  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -46,11 +49,9 @@ ex = ShiftExecutor(module)
 x = np.load(args.test_x).astype(np.float32)[: args.limit]
 n = len(x)
 arg_t = ex.args[0].type
-ref = np.asarray(ex.run([quantize_input(x, arg_t)])[0]).reshape(n, -1).astype(np.int64)
-pin = q.pot_of(arg_t)
-x_even = np.clip(np.rint(np.ldexp(x.astype(np.float64), -pin.exp)), pin.qmin, pin.qmax).astype(storage_dtype(arg_t))
-with half_even() as even_executor:
-    ref_even = np.asarray(even_executor(module).run([x_even])[0]).reshape(n, -1).astype(np.int64)
+ref = np.asarray(ex.run([quantize_input(x, arg_t, ex.rounding)])[0]).reshape(n, -1).astype(np.int64)
+even = ShiftExecutor(quant_and_shift(Path(args.model), Path(args.calib), ("half-even",), args.pipeline)["half-even"][1])
+ref_even = np.asarray(even.run([quantize_input(x, arg_t, even.rounding)])[0]).reshape(n, -1).astype(np.int64)
 ret = next(op for op in module.walk() if op.name == "func.return")
 e_out = q.pot_of(ret.operands[0].type).exp
 
@@ -69,9 +70,7 @@ for path in args.onnx_files:
     print("outputs: " + ", ".join(f"{o.name} {onnx.helper.tensor_dtype_to_np_dtype(o.type.tensor_type.elem_type)}"
                                   for o in model.graph.output))
 
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(path, ort_session_options(), providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
     got = np.concatenate([sess.run(None, {name: x[i : i + 1]})[0] for i in range(n)]).reshape(n, -1)
     lsb = np.ldexp(got.astype(np.float64), -e_out)
