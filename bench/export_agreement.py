@@ -5,8 +5,8 @@
 For each model (default: the committed models, then the nine light ImageNet graphs of
 `bench/light_models.py`; `--committed` / `--light` pick one group, NAMEs pick models by name),
 the `int8_fpga` pipeline runs up to lower-quant-to-shift (the quant IR the exporter reads), then
-twice: as shipped (target `rounding: half-up`) and with `rounding: half-even` (onnxruntime's tie
-rule); each module is exported in both formats, then lowered to the shift level. On the test
+twice: with the target's `rounding: half-up` and with `rounding: half-even` (as shipped, and
+onnxruntime's tie rule); each module is exported in both formats, then lowered to the shift level. On the test
 samples (all of a committed model's test split, or `--samples N`; 2 light images by default, at
 most the 4 that light_models.py writes unless its folder is rebuilt) it compares onnxruntime
 (CPUExecutionProvider, intra_op_num_threads=1, default graph optimizations, `ORT_CONFIG`) with the shift
@@ -50,7 +50,7 @@ from bench.light_models import make_light  # noqa: E402
 
 PIPELINE = "int8_fpga"
 KINDS = ("qdq", "qop")
-ROUNDINGS = ("half-up", "half-even")  # the pipeline's own target, then with `rounding: half-even`
+ROUNDINGS = ("half-up", "half-even")  # the target's tie rule, set on a copy of the same quant module
 M = ROOT / "models"
 DIGITS = (M / "digits" / "calib.npy", M / "digits" / "test_x.npy")
 COMMITTED = {

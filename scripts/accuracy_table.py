@@ -12,10 +12,10 @@ weights plus the experimental unsigned storage of non-negative activations):
   lower-quant-to-shift and check-overflow, fed the quantized test inputs; and how many
   test samples have bit-identical integer logits at both levels.
 
-Writes a Markdown report (default `docs/accuracy.md`) and prints it. The passes run
+Writes a Markdown report (default `docs/calibration_methods.md`) and prints it. The passes run
 programmatically, in the order of `pipelines/int8_fpga.yaml`.
 
-    python scripts/accuracy_table.py                 # everything, writes docs/accuracy.md
+    python scripts/accuracy_table.py                 # everything, writes docs/calibration_methods.md
     python scripts/accuracy_table.py --models lenet --methods mse --out -
     python scripts/accuracy_table.py --quick         # lenet, minmax, per-channel; prints only
 """
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calib", type=Path, default=REPO / "models/digits/calib.npy")
     p.add_argument("--test-x", type=Path, default=REPO / "models/digits/test_x.npy")
     p.add_argument("--test-y", type=Path, default=REPO / "models/digits/test_y.npy")
-    p.add_argument("--out", default=None, help="Markdown output ('-': stdout only; default docs/accuracy.md)")
+    p.add_argument("--out", default=None, help="Markdown output ('-': stdout only; default docs/calibration_methods.md)")
     p.add_argument("--no-shift", action="store_true", help="skip the shift level")
     p.add_argument("--quick", action="store_true",
                    help="a quick run (scripts/check_readme.py): lenet, minmax, per-channel, unless given; "
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         args.models = args.models or ["lenet"]
     args.methods = args.methods or (["minmax"] if args.quick else list(METHODS))
     args.variants = args.variants or (["per-channel"] if args.quick else list(VARIANTS))
-    args.out = args.out or ("-" if args.quick else str(REPO / "docs/accuracy.md"))
+    args.out = args.out or ("-" if args.quick else str(REPO / "docs/calibration_methods.md"))
 
     all_models = sorted([*(REPO / "models").glob("lenet/*.onnx"), *(REPO / "models").glob("resnet/*.onnx")])  # digit models
     if args.models:

@@ -1,0 +1,213 @@
+"""Accuracy of qcomp's pipelines beside onnxruntime's static int8, per model: docs/accuracy.md.
+
+    python bench/accuracy.py [NAME ...] [--committed] [--light] [--samples N] [--md FILE]
+
+For every committed model (its whole test split) and every light ImageNet graph of
+`bench/light_models.py` (seeded weights, 8 calibration images, `--samples` test images,
+default 4), all on the same calibration data:
+
+* float: the ONNX model in onnxruntime (the reference of every SNR);
+* qcomp int8_fpga: the shipped pipeline (per-tensor weights, ties to even), run by the shift
+  executor, the bit-exact model of the C;
+* qcomp half-up: the same with the target's `rounding: half-up` (what the tie rule is worth);
+* qcomp per-channel: the same with `weight_granularity: per-channel`;
+* ort per-tensor / ort per-channel: `onnxruntime.quantization.quantize_static` (QDQ, int8
+  activations and weights, MinMax calibration, float scales), run with
+  `qcomp.export.ORT_CONFIG` (int8 kept int8: exact integer kernels on any x86 CPU).
+
+Each column is the output SNR against float in dB (first output, all samples: signal energy
+over error energy) and, in brackets, the top-1 accuracy in % (models with labels) or the top-1
+agreement with float in %. Prints the table and writes it as Markdown (`--md`, default
+docs/accuracy.md; `--md -` prints only). About 15 minutes on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.export_agreement import COMMITTED  # noqa: E402
+from bench.light_models import NAMES as LIGHT_NAMES  # noqa: E402
+from bench.light_models import make_light  # noqa: E402
+
+M = ROOT / "models"
+LABELS = {"lenet", "lenet_dynamo", "resnet", "resnet_dynamo"}  # models/digits/test_y.npy
+QCOMP = {  # column: target fields replaced in int8_fpga
+    "qcomp int8_fpga": {},
+    "qcomp half-up": {"rounding": "half-up"},
+    "qcomp per-channel": {"weight_granularity": "per-channel"},
+}
+ORT = {"ort per-tensor": False, "ort per-channel": True}
+COLUMNS = ("float", *QCOMP, *ORT)
+
+
+def snr_db(out: np.ndarray, ref: np.ndarray) -> float:
+    err = float(np.sum((out - ref) ** 2))
+    return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref**2)) / err)
+
+
+def ort_run(model: str | bytes, x: np.ndarray) -> np.ndarray:
+    """The first output of `model` for every sample of x (batch 1), (N, -1) float64."""
+    import onnxruntime as ort
+
+    from qcomp.export import ort_session_options
+
+    sess = ort.InferenceSession(model, ort_session_options(), providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    return np.concatenate([sess.run(None, {name: x[i : i + 1]})[0].reshape(1, -1) for i in range(len(x))]).astype(
+        np.float64)
+
+
+def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, **target) -> np.ndarray:
+    """int8_fpga (target fields replaced) up to the shift level; the shift executor's dequantized output."""
+    from qcomp.backend.check import C_STAGES
+    from qcomp.context import make_context
+    from qcomp.executors.shift import ShiftExecutor, dequantize, quantize_input
+    from qcomp.frontend.onnx_import import import_onnx_file
+    from qcomp.pipeline import configure_calibration, load_pipeline
+
+    pipe = load_pipeline("int8_fpga")
+    pipe.target = dataclasses.replace(pipe.target, **target)
+    configure_calibration(pipe, str(calib))
+    module = import_onnx_file(str(model))
+    ctx = make_context()
+    for p in pipe.instantiate():
+        if p.name not in C_STAGES:
+            p.apply(ctx, module)
+    ex = ShiftExecutor(module)
+    q = ex.run([quantize_input(x, ex.args[0].type, ex.rounding)])[0]
+    return dequantize(q, ex.output_values[0].type, dtype=np.float64).reshape(len(x), -1)
+
+
+def ort_int8(model: Path, calib: np.ndarray, per_channel: bool, work: Path) -> str:
+    """onnxruntime's static int8 QDQ model of `model` (MinMax on `calib`), written under `work`."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    proto = onnx.load(str(model))
+    name = proto.graph.input[0].name
+    opset = next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
+    if opset < 13:  # per-axis DequantizeLinear (per-channel weights) needs opset 13
+        from onnx import version_converter
+
+        model = work / "opset13.onnx"
+        onnx.save(version_converter.convert_version(proto, 13), str(model))
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.items = iter([{name: calib[i : i + 1]} for i in range(len(calib))])
+
+        def get_next(self):  # type: ignore[no-untyped-def]
+            return next(self.items, None)
+
+    out = work / f"ort_{'pc' if per_channel else 'pt'}.onnx"
+    logging.getLogger().setLevel(logging.ERROR)  # its advice to run pre-processing, per call
+    quantize_static(str(model), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax)
+    return str(out)
+
+
+def measure(name: str, model: Path, calib_path: Path, x: np.ndarray, y: np.ndarray | None) -> dict[str, tuple[float, float]]:
+    """{column: (SNR dB against float, top-1 accuracy or agreement with float in %)}."""
+    calib = np.load(calib_path).astype(np.float32)
+    ref = ort_run(str(model), x)
+    truth = y if y is not None else ref.argmax(axis=1)
+    outs = {"float": ref}
+    for col, target in QCOMP.items():
+        outs[col] = qcomp_outputs(model, calib_path, x, **target)
+    with tempfile.TemporaryDirectory(prefix="qcomp-accuracy-") as tmp:
+        for col, pc in ORT.items():
+            outs[col] = ort_run(ort_int8(model, calib, pc, Path(tmp)), x)
+    return {col: (snr_db(o, ref), 100 * float(np.mean(o.argmax(axis=1) == truth))) for col, o in outs.items()}
+
+
+def cases(args: argparse.Namespace) -> list[tuple[str, Path, Path, np.ndarray, np.ndarray | None]]:
+    names = set(args.names)
+    known = set(COMMITTED) | set(LIGHT_NAMES)
+    if names - known:
+        sys.exit(f"accuracy: unknown model(s) {', '.join(sorted(names - known))} "
+                 f"(known: {', '.join(list(COMMITTED) + list(LIGHT_NAMES))})")
+    both = not args.committed and not args.light
+    out = []
+    if args.committed or both:
+        for k, (model, calib, test) in COMMITTED.items():
+            if not names or k in names:
+                y = np.load(M / "digits" / "test_y.npy") if k in LABELS else None
+                out.append((k, model, calib, np.load(test).astype(np.float32), y))
+    if args.light or both:
+        for k in LIGHT_NAMES:
+            if not names or k in names:
+                folder = make_light(k, n_test=max(args.samples, 4))
+                x = np.load(folder / "test_x.npy").astype(np.float32)[: args.samples]
+                out.append((k, folder / "model.onnx", folder / "calib.npy", x, None))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help="models (default: all of the selected groups)")
+    ap.add_argument("--committed", action="store_true", help="the committed models only")
+    ap.add_argument("--light", action="store_true", help="the light ImageNet graphs only")
+    ap.add_argument("--samples", type=int, default=4, help="test images per light graph (default 4)")
+    ap.add_argument("--md", default=str(ROOT / "docs" / "accuracy.md"), help="Markdown output ('-': print only)")
+    args = ap.parse_args(argv)
+    import onnxruntime
+
+    head = ("model", "samples", *COLUMNS)
+    print("  ".join(head), flush=True)
+    rows = []
+    t0 = time.perf_counter()
+    for name, model, calib, x, y in cases(args):
+        try:
+            res = measure(name, model, calib, x, y)
+        except Exception as e:  # noqa: BLE001 - one row naming the failure, then the next model
+            msg = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+            print(f"{name}  FAILED: {msg}", flush=True)
+            rows.append(f"| {name} | FAILED: {msg} |")
+            continue
+        cells = [name, str(len(x)), f"({res['float'][1]:.1f})",
+                 *(f"{res[c][0]:.1f} ({res[c][1]:.1f})" for c in COLUMNS[1:])]
+        print("  ".join(cells), flush=True)
+        rows.append("| " + " | ".join(cells) + " |")
+    if args.md != "-":
+        text = "\n".join([
+            "# Accuracy: qcomp's pipelines beside onnxruntime's static int8",
+            "",
+            "Generated by `python bench/accuracy.py` (do not edit by hand; see its docstring for the columns).",
+            f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, onnxruntime {onnxruntime.__version__}, "
+            f"{time.perf_counter() - t0:.0f} s.",
+            "",
+            "Output SNR against the float model in dB, and in brackets the top-1 accuracy in % (LeNet and "
+            "ResNet: the digits labels) or the top-1 agreement with float in % (the others). Committed "
+            "models on their whole test split, the light ImageNet graphs (seeded random weights) on a few "
+            "images: their top-1 is a coin toss between near-equal logits, the SNR is the measure.",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+            *rows,
+            "",
+        ])
+        Path(args.md).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
