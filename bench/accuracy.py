@@ -11,6 +11,8 @@ default 4), all on the same calibration data:
   executor, the bit-exact model of the C;
 * qcomp half-up: the same with the target's `rounding: half-up` (what the tie rule is worth);
 * qcomp per-channel: the same with `weight_granularity: per-channel`;
+* qcomp u8: the same with `pot-scale: {unsigned: true}` (non-negative activations stored as uint8,
+  except graph outputs);
 * ort per-tensor / ort per-channel: `onnxruntime.quantization.quantize_static` (QDQ, int8
   activations and weights, MinMax calibration, float scales), run with
   `qcomp.export.ORT_CONFIG` (int8 kept int8: exact integer kernels on any x86 CPU).
@@ -43,10 +45,11 @@ from bench.light_models import make_light  # noqa: E402
 
 M = ROOT / "models"
 LABELS = {"lenet", "lenet_dynamo", "resnet", "resnet_dynamo"}  # models/digits/test_y.npy
-QCOMP = {  # column: target fields replaced in int8_fpga
-    "qcomp int8_fpga": {},
-    "qcomp half-up": {"rounding": "half-up"},
-    "qcomp per-channel": {"weight_granularity": "per-channel"},
+QCOMP: dict[str, tuple[dict, dict]] = {  # column: (target fields, {pass: options}) replaced in int8_fpga
+    "qcomp int8_fpga": ({}, {}),
+    "qcomp half-up": ({"rounding": "half-up"}, {}),
+    "qcomp per-channel": ({"weight_granularity": "per-channel"}, {}),
+    "qcomp u8": ({}, {"pot-scale": {"unsigned": True}}),
 }
 ORT = {"ort per-tensor": False, "ort per-channel": True}
 COLUMNS = ("float", *QCOMP, *ORT)
@@ -69,8 +72,9 @@ def ort_run(model: str | bytes, x: np.ndarray) -> np.ndarray:
         np.float64)
 
 
-def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, **target) -> np.ndarray:
-    """int8_fpga (target fields replaced) up to the shift level; the shift executor's dequantized output."""
+def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options: dict) -> np.ndarray:
+    """int8_fpga (`target` fields and pass `options` replaced) up to the shift level; the shift
+    executor's dequantized output."""
     from qcomp.backend.check import C_STAGES
     from qcomp.context import make_context
     from qcomp.executors.shift import ShiftExecutor, dequantize, quantize_input
@@ -79,6 +83,10 @@ def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, **target) -> np.ndarr
 
     pipe = load_pipeline("int8_fpga")
     pipe.target = dataclasses.replace(pipe.target, **target)
+    for name, opts in options.items():
+        entry = pipe.find(name)
+        assert entry is not None, name
+        entry.options.update(opts)
     configure_calibration(pipe, str(calib))
     module = import_onnx_file(str(model))
     ctx = make_context()
@@ -131,8 +139,8 @@ def measure(name: str, model: Path, calib_path: Path, x: np.ndarray, y: np.ndarr
     ref = ort_run(str(model), x)
     truth = y if y is not None else ref.argmax(axis=1)
     outs = {"float": ref}
-    for col, target in QCOMP.items():
-        outs[col] = qcomp_outputs(model, calib_path, x, **target)
+    for col, (target, options) in QCOMP.items():
+        outs[col] = qcomp_outputs(model, calib_path, x, target, options)
     with tempfile.TemporaryDirectory(prefix="qcomp-accuracy-") as tmp:
         for col, pc in ORT.items():
             outs[col] = ort_run(ort_int8(model, calib, pc, Path(tmp)), x)

@@ -715,7 +715,8 @@ def _i64(v: int) -> IntegerAttr:
 
 @irdl_op_definition
 class QuantizeInputOp(_ConvertOp):
-    """q[i] = clamp(floor(x[i] * 2^-exp + 1/2), qmin, qmax) for i < count (round half up, saturating).
+    """q[i] = clamp(floor(x[i] * 2^-exp + 1/2), qmin, qmax) for i < count (round half up, saturating;
+    ties to even instead when OUT.c defines QC_ROUND_HALF_EVEN).
 
         emitc.quantize_input %x, %q {count = 64 : i64, exp = -7 : i64, qmin = -128 : i64, qmax = 127 : i64}
             : !emitc.ptr<!emitc.opaque<"const float">>, !emitc.ptr<i8>

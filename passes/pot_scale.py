@@ -55,10 +55,12 @@ concat; revisit if one does.
 
 **unsigned=true (experimental, off by default).** A result whose range has lo >= 0 (a
 fused ReLU's output...) is stored unsigned (`!quant.pot<ui8, e>`, q in [0, 255]): one more
-bit for the same range, +1 to +2.6 dB logit SQNR on the committed models (docs/accuracy.md).
+bit for the same range (output SNR per model in docs/accuracy.md, column "qcomp u8").
 Values that reach a function result (directly or through exponent-sharing ops) stay
-signed, so the int8 C interface is unchanged. Off by default because docs/quantization.md
-fixes signed int8 activations and the C backend must support u8 x s8 kernels first.
+signed, so the int8 C interface is unchanged. The C backend runs u8 x s8 kernels bit-exact on
+the host and the Cortex-M4 (test/e2e/unsigned.test, test/mcu/unsigned.test). Off by default:
+docs/quantization.md fixes signed int8 activations, and onnxruntime's own u8 x s8 kernels
+saturate on x86 without VNNI, so exports of u8 models are not bit-exact there (docs/export.md).
 
 **max / min of two activations** are like add: each input keeps its exponent, the output gets
 its own from its range, and the lowering compares the inputs aligned on the finer grid, then

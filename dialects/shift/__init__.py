@@ -16,6 +16,10 @@ Conventions shared by every op:
   (exact). It equals `(x >> s) + ((x >> (s - 1)) & 1)` for s > 0, a form that cannot
   overflow. A shift amount always reads "from the source exponent to the destination
   exponent": `s = e_dst - e_src`.
+* Ties: "round half up" here and in the op docs is the rule of a module whose `qcomp.target`
+  says `rounding: half-up` (or has no target). Under `rounding: half-even` (int8_fpga) every
+  rounding of every op (rshift, the rounded divisions) breaks ties to the even neighbour instead;
+  the executors and the C read the rule from the module (`qcomp.target.rounding_of`).
 * `clamp(x, lo, hi)` saturates; `lo, hi` (the `clamp` attribute, default the full range of
   the result's storage type) also carry a fused ReLU (lo = 0) or ReLU6 (hi = round(6 / 2^e)).
   Rounding commutes with clamping because both are monotone, so clamping the rounded

@@ -4,9 +4,9 @@
 x << -s for s <= 0 (saturating at +-2^62 instead of wrapping). `rounded_div` is the single
 exact rounding of average pooling and softmax. Reals reach the integer grid 2^e by
 `grid_integers`. Every rounding takes the target's tie rule (`ROUNDINGS`): "half-up"
-(ties toward +inf: the default, one add and one shift in hardware) or "half-even" (ties to
-the even neighbour: what onnxruntime's QuantizeLinear and QLinear ops do, so an exported
-model matches the shift executor bit for bit). Half up of a float is computed as
+(ties toward +inf: one add and one shift in hardware; the rule of a module without a target)
+or "half-even" (ties to the even neighbour: int8_fpga's, unbiased, and what onnxruntime's
+QuantizeLinear and QLinear ops do, so an exported model matches the shift executor bit for bit). Half up of a float is computed as
 floor(v) + (v - floor(v) >= 0.5), which has no rounding error (unlike v + 0.5); half even
 is IEEE's own round-to-nearest (`np.rint`), exact too.
 """
