@@ -206,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
             "Output SNR against the float model in dB, and in brackets the top-1 accuracy in % (LeNet and "
             "ResNet: the digits labels) or the top-1 agreement with float in % (the others). Committed "
             "models on their whole test split, the light ImageNet graphs (seeded random weights) on a few "
-            "images: their top-1 is a coin toss between near-equal logits, the SNR is the measure.",
+            "images: their top-1 is a coin toss between near-equal logits, the SNR is the measure. Eight of "
+            "them end with a softmax, so theirs is the SNR of probabilities, which a few large ones "
+            "dominate: on 4 images it moves by dB with small logit changes (`qcomp report --data` gives "
+            "the SNR at every layer, the logits included).",
             "",
             "| " + " | ".join(head) + " |",
             "|" + "---|" * len(head),

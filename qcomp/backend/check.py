@@ -5,7 +5,7 @@
         --c out.c --harness qcomp/backend/runtime/host_harness.c
 
 Builds the shift-level module with the same pipeline (stopping before the C lowering),
-quantizes the test inputs with the executor's `quantize_input` (round half up, saturate),
+quantizes the test inputs with the executor's `quantize_input` (the target's tie rule, saturate),
 runs the shift executor (the golden model) and the C program built from `--c` with the
 harness (one `model_forward` per sample), and compares every output integer. Prints
 
