@@ -4,6 +4,7 @@
     python bench/fuzz_c.py --replay bench/build/fuzz/seed-17  # re-check a saved reproducer
     python bench/fuzz_c.py --seed 1 --count 20 --rounding half-up     # the other tie rule
     python bench/fuzz_c.py --seed 1 --count 20 --unsigned             # uint8 activations
+    python bench/fuzz_c.py --seed 1 --count 20 --weights per-channel  # one weight exponent per channel
 
 For every seed, `fuzz_graphs.generate` builds a random opset-13 graph (conv/BN/activation
 blocks, residual adds, concats, shuffles, pools, SE multiplies, FC heads, several outputs;
@@ -118,6 +119,8 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
         pipe = load_pipeline(pipeline)
         if ROUNDING is not None:
             pipe.target = dataclasses.replace(pipe.target, rounding=ROUNDING)
+        if WEIGHTS is not None:
+            pipe.target = dataclasses.replace(pipe.target, weight_granularity=WEIGHTS)
         if UNSIGNED:
             scale = pipe.find("pot-scale")
             if scale is not None:
@@ -258,6 +261,7 @@ OPAQUE_ASM = '#define QC_OPAQUE(p) __asm__("" : "+r"(p))'
 NO_OPAQUE = False  # --no-opaque: the negative control of docs/c-backend.md's "Compiler bugs avoided"
 ROUNDING: str | None = None  # --rounding: replaces the pipeline target's tie rule
 UNSIGNED = False  # --unsigned: pot-scale{unsigned=true}, uint8 non-negative activations
+WEIGHTS: str | None = None  # --weights: replaces the target's weight granularity
 
 
 def run_case(model, calib: np.ndarray, test: np.ndarray, work: Path, builds: list[Build],
@@ -566,8 +570,8 @@ def host_has_avx2() -> bool:
 
 def fuzz_one(seed: int, args, builds: list[Build]) -> dict:
     """Generate, check and (on failure) shrink and save graph `seed`; returns a report row."""
-    global NO_OPAQUE, ROUNDING, UNSIGNED
-    NO_OPAQUE, ROUNDING, UNSIGNED = args.no_opaque, args.rounding, args.unsigned
+    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS
+    NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
     t0, cpu0 = time.perf_counter(), _cpu()
     g = fg.generate(seed, args.max_macs, args.max_params, args.max_blocks)
     ops, mac = fg.op_names(g), fg.macs(g)
@@ -627,6 +631,7 @@ def save_failure(seed: int, g: fg.Graph, out: Outcome, builds: list[Build], tmp:
     opts = "".join(f" {o}" for o, on in (("--perturb", args.perturb), ("--no-opaque", args.no_opaque)) if on)
     opts += f" --rounding {args.rounding}" if args.rounding else ""
     opts += " --unsigned" if args.unsigned else ""
+    opts += f" --weights {args.weights}" if args.weights else ""
     gen_opts = opts + "".join(f" --{k.replace('_', '-')} {getattr(args, k)}" for k, d in
                               (("max_macs", 30_000_000), ("max_params", 400_000), ("max_blocks", 6),
                                ("calib", 4), ("test", 3)) if getattr(args, k) != d)
@@ -724,14 +729,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="negative control: flip one bit of output 0 in the harness (every graph must fail)")
     ap.add_argument("--rounding", choices=("half-up", "half-even"),
                     help="the target's tie rule (default the pipeline's own: half-up)")
+    ap.add_argument("--weights", choices=("per-tensor", "per-channel"),
+                    help="the target's weight granularity (default the pipeline's own: per-tensor)")
     ap.add_argument("--unsigned", action="store_true",
                     help="store non-negative activations as uint8 (pot-scale{unsigned=true})")
     ap.add_argument("--no-opaque", action="store_true",
                     help="negative control: define QC_OPAQUE(p) as nothing, re-exposing the gcc 12.2 IPA-CP "
                          "miscompile the backend avoids (docs/c-backend.md)")
     args = ap.parse_args(argv)
-    global NO_OPAQUE, ROUNDING, UNSIGNED
-    NO_OPAQUE, ROUNDING, UNSIGNED = args.no_opaque, args.rounding, args.unsigned
+    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS
+    NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
     builds = default_builds(args)
     if args.replay:
         return replay(args, builds)
