@@ -39,9 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.export_agreement import COMMITTED  # noqa: E402
-from bench.light_models import NAMES as LIGHT_NAMES  # noqa: E402
-from bench.light_models import make_light  # noqa: E402
+from bench import export_agreement  # noqa: E402
+from bench.export_agreement import COMMITTED, ort_run  # noqa: E402
 
 M = ROOT / "models"
 LABELS = {"lenet", "lenet_dynamo", "resnet", "resnet_dynamo"}  # models/digits/test_y.npy
@@ -58,18 +57,6 @@ COLUMNS = ("float", *QCOMP, *ORT)
 def snr_db(out: np.ndarray, ref: np.ndarray) -> float:
     err = float(np.sum((out - ref) ** 2))
     return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref**2)) / err)
-
-
-def ort_run(model: str | bytes, x: np.ndarray) -> np.ndarray:
-    """The first output of `model` for every sample of x (batch 1), (N, -1) float64."""
-    import onnxruntime as ort
-
-    from qcomp.export import ort_session_options
-
-    sess = ort.InferenceSession(model, ort_session_options(), providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-    return np.concatenate([sess.run(None, {name: x[i : i + 1]})[0].reshape(1, -1) for i in range(len(x))]).astype(
-        np.float64)
 
 
 def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options: dict) -> np.ndarray:
@@ -136,36 +123,27 @@ def ort_int8(model: Path, calib: np.ndarray, per_channel: bool, work: Path) -> s
 def measure(name: str, model: Path, calib_path: Path, x: np.ndarray, y: np.ndarray | None) -> dict[str, tuple[float, float]]:
     """{column: (SNR dB against float, top-1 accuracy or agreement with float in %)}."""
     calib = np.load(calib_path).astype(np.float32)
-    ref = ort_run(str(model), x)
+    ref = ort_run(str(model), x).reshape(len(x), -1).astype(np.float64)
     truth = y if y is not None else ref.argmax(axis=1)
     outs = {"float": ref}
     for col, (target, options) in QCOMP.items():
         outs[col] = qcomp_outputs(model, calib_path, x, target, options)
     with tempfile.TemporaryDirectory(prefix="qcomp-accuracy-") as tmp:
         for col, pc in ORT.items():
-            outs[col] = ort_run(ort_int8(model, calib, pc, Path(tmp)), x)
+            outs[col] = ort_run(ort_int8(model, calib, pc, Path(tmp)), x).reshape(len(x), -1).astype(np.float64)
     return {col: (snr_db(o, ref), 100 * float(np.mean(o.argmax(axis=1) == truth))) for col, o in outs.items()}
 
 
 def cases(args: argparse.Namespace) -> list[tuple[str, Path, Path, np.ndarray, np.ndarray | None]]:
-    names = set(args.names)
-    known = set(COMMITTED) | set(LIGHT_NAMES)
-    if names - known:
-        sys.exit(f"accuracy: unknown model(s) {', '.join(sorted(names - known))} "
-                 f"(known: {', '.join(list(COMMITTED) + list(LIGHT_NAMES))})")
-    both = not args.committed and not args.light
+    """(name, model, calibration, test inputs, labels or None) of the models `args` selects."""
     out = []
-    if args.committed or both:
-        for k, (model, calib, test) in COMMITTED.items():
-            if not names or k in names:
-                y = np.load(M / "digits" / "test_y.npy") if k in LABELS else None
-                out.append((k, model, calib, np.load(test).astype(np.float32), y))
-    if args.light or both:
-        for k in LIGHT_NAMES:
-            if not names or k in names:
-                folder = make_light(k, n_test=max(args.samples, 4))
-                x = np.load(folder / "test_x.npy").astype(np.float32)[: args.samples]
-                out.append((k, folder / "model.onnx", folder / "calib.npy", x, None))
+    for c in export_agreement.cases(args, "accuracy"):
+        x = np.load(c.test).astype(np.float32)
+        if c.name in COMMITTED:
+            y = np.load(M / "digits" / "test_y.npy") if c.name in LABELS else None
+        else:
+            x, y = x[: args.samples], None
+        out.append((c.name, c.model, c.calib, x, y))
     return out
 
 

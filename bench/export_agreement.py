@@ -124,8 +124,9 @@ def ties_to_even_in(kind: str) -> Iterator[None]:
 
 
 def ort_run(model, x: np.ndarray, int8: bool = True) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The first output of `model` (an onnx.ModelProto, batch 1) on every sample of x; `int8`:
-    with qcomp.export.ORT_CONFIG (QDQ int8 kept int8), else onnxruntime's default session."""
+    """The first output of `model` (an onnx.ModelProto, a path or serialized bytes; batch 1) on every
+    sample of x; `int8`: with qcomp.export.ORT_CONFIG (QDQ int8 kept int8), else onnxruntime's
+    default session."""
     import onnxruntime as ort
 
     from qcomp.export import ort_session_options
@@ -135,7 +136,9 @@ def ort_run(model, x: np.ndarray, int8: bool = True) -> np.ndarray:  # type: ign
         so = ort.SessionOptions()
         so.intra_op_num_threads = 1
         so.log_severity_level = 3
-    sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    if not isinstance(model, str | bytes):
+        model = model.SerializeToString()
+    sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
     return np.concatenate([sess.run(None, {name: x[i : i + 1]})[0] for i in range(len(x))])
 
@@ -213,11 +216,13 @@ def attribute(case: Case, samples: int | None) -> list[tuple[str, int, float, fl
     return out
 
 
-def cases(args: argparse.Namespace) -> list[Case]:
+def cases(args: argparse.Namespace, prog: str = "export_agreement") -> list[Case]:
+    """The models `args` selects (NAMEs, --committed, --light); light folders hold max(--samples, 4)
+    test images. An unknown name exits naming `prog`."""
     names = set(args.names)
     known = set(COMMITTED) | set(LIGHT_NAMES)
     if names - known:
-        sys.exit(f"export_agreement: unknown model(s) {', '.join(sorted(names - known))} "
+        sys.exit(f"{prog}: unknown model(s) {', '.join(sorted(names - known))} "
                  f"(known: {', '.join(list(COMMITTED) + list(LIGHT_NAMES))})")
     both = not args.committed and not args.light
     out = []
