@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i64
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -36,9 +36,10 @@ from qcomp.dialects.window import ints
 from qcomp.registry import register_pass
 
 
-def _spatial_zero_pad(op: quant.Conv2dOp | quant.AvgPoolOp) -> tuple[quant.PadOp, list[int]] | None:
-    """The zero pad feeding `op`'s input, and its [top, left, bottom, right] pads, if foldable."""
-    pad = op.input.owner
+def zero_hw_pad(value: SSAValue) -> tuple[quant.PadOp, list[int]] | None:
+    """The zero `quant.pad` producing `value` (its only use) and its [top, left, bottom, right]
+    pads, when it pads only H and W of an NCHW tensor, by non-negative amounts, keeping the type."""
+    pad = value.owner
     if not isinstance(pad, quant.PadOp) or not pad.output.has_one_use() or pad.fill != 0.0:
         return None
     tin, tout = pad.input.type, pad.output.type
@@ -47,8 +48,8 @@ def _spatial_zero_pad(op: quant.Conv2dOp | quant.AvgPoolOp) -> tuple[quant.PadOp
     if tin.element_type != tout.element_type or len(tin.get_shape()) != 4:
         return None
     p = pad.pad_list
-    if p[0] or p[1] or p[4] or p[5]:
-        return None  # pads N or C
+    if p[0] or p[1] or p[4] or p[5] or min(p) < 0:
+        return None  # pads N or C (or crops)
     return pad, [p[2], p[3], p[6], p[7]]
 
 
@@ -81,7 +82,7 @@ class FoldPadIntoConv(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.Conv2dOp, rewriter: PatternRewriter) -> None:
-        found = _spatial_zero_pad(op)
+        found = zero_hw_pad(op.input)
         if found is None:
             return
         pad, extra = found
@@ -95,7 +96,7 @@ class FoldPadIntoAvgPool(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.AvgPoolOp, rewriter: PatternRewriter) -> None:
-        found = _spatial_zero_pad(op)
+        found = zero_hw_pad(op.input)
         if found is None or op.ceil:
             return
         if not op.include_pad and any(op.pad_tlbr):

@@ -9,6 +9,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
+from qcomp.errors import QcompError
 from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, set_target
 
@@ -16,16 +17,22 @@ from qcomp.target import TargetSpec, set_target
 @register_pass
 @dataclass(frozen=True)
 class SetTargetPass(ModulePass):
-    """Record the target on the module as the `qcomp.target` attribute; later passes read it."""
+    """Record the target on the module as the `qcomp.target` attribute; later passes read it.
+
+    `hardware` names a target description (a shipped name such as `akida_like`, a YAML file, or
+    PIPELINE.yaml#target; qcomp.hardware): its values are the defaults of the other options and
+    `check-target` reads its rules. An option left out takes that default, else TargetSpec's.
+    """
 
     name = "set-target"
 
-    activation_bits: int = 8
-    weight_bits: int = 8
-    bias_bits: int = 32
-    accumulator_bits: int = 32
-    weight_granularity: str = "per-tensor"
-    rounding: str = "half-up"
+    activation_bits: int | None = None
+    weight_bits: int | None = None
+    bias_bits: int | None = None
+    accumulator_bits: int | None = None
+    weight_granularity: str | None = None
+    rounding: str | None = None
+    hardware: str = ""
 
     def __post_init__(self) -> None:
         """Values are checked when the pass is built, so a pipeline names the line at fault."""
@@ -33,9 +40,30 @@ class SetTargetPass(ModulePass):
             self.target_spec().check()
         except ValueError as e:
             raise ValueError(f"set-target: {e}") from None
+        except QcompError as e:
+            raise ValueError(f"set-target: hardware: {e}") from None
 
     def target_spec(self) -> TargetSpec:
-        return TargetSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TargetSpec)})
+        base = TargetSpec()
+        if self.hardware:
+            from qcomp.hardware import load_hardware
+
+            base = load_hardware(self.hardware).spec
+        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(TargetSpec)
+                 if f.name != "hardware" and getattr(self, f.name) is not None}
+        return dataclasses.replace(base, **given, hardware=self.hardware)
+
+    @staticmethod
+    def for_spec(spec: TargetSpec) -> SetTargetPass:
+        """The pass recording `spec`, with only the options that differ from their defaults."""
+        base = TargetSpec()
+        if spec.hardware:
+            from qcomp.hardware import load_hardware
+
+            base = load_hardware(spec.hardware).spec
+        given = {f.name: getattr(spec, f.name) for f in dataclasses.fields(TargetSpec)
+                 if f.name != "hardware" and getattr(spec, f.name) != getattr(base, f.name)}
+        return SetTargetPass(**given, hardware=spec.hardware)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         set_target(op, self.target_spec())

@@ -10,18 +10,18 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-CHECKOUT_PACKAGES = ("dialects", "passes", "pipelines")
+CHECKOUT_PACKAGES = ("dialects", "passes", "pipelines", "targets")
 """The top-level folders of the source tree that install as `qcomp.<name>` (pyproject package-dir)."""
 
 
 class _CheckoutFinder(MetaPathFinder):
-    """Resolves `qcomp.dialects`, `qcomp.passes` and `qcomp.pipelines` in a source checkout.
+    """Resolves `qcomp.dialects`, `qcomp.passes`, `qcomp.pipelines` and `qcomp.targets` in a source checkout.
 
     Installed, these packages live inside `qcomp/`. In a checkout they are the top-level
-    folders `dialects/`, `passes/` and `pipelines/` beside `qcomp/`, and a checkout's
+    folders `dialects/`, `passes/`, `pipelines/` and `targets/` beside `qcomp/`, and a checkout's
     `qcomp/` is what Python imports whenever the repository root is first on sys.path
     (`python -m ...` or a script run from the root, the bench scripts), even when qcomp
-    is also installed. This finder maps exactly those three names to the folders; their
+    is also installed. This finder maps exactly those names to the folders; their
     submodules then resolve through the package's `__path__` as usual. Nothing else of
     the checkout (`models`, `test`, `bench`...) becomes part of `qcomp`.
     """

@@ -3,6 +3,7 @@
     qcomp --pipeline int8_fpga model.onnx --calib calib.npy -o out.c
     qcomp dump --pipeline int8_fpga model.onnx --calib calib.npy --data x.npy [--sample K] DIR
     qcomp compare DIR_A DIR_B
+    qcomp check --target akida_like model.onnx
 
 Writes OUT.c and OUT.h (or the IR with `--emit mlir`); on any failure prints one line
 `qcomp: error: ...` naming what is at fault, exits non-zero and writes nothing. The
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qcomp",
         description="Post-training quantization compiler: float ONNX -> integer-only C (power-of-two scales).",
         epilog="Shipped pipelines: pass a bare name such as 'int8_fpga'. `qcomp --list-passes` lists passes. "
-               "Subcommands: `qcomp dump ... DIR` writes every intermediate tensor of one sample, "
+               "Subcommands: `qcomp check --target T MODEL.onnx` checks a model against a hardware target, "
+               "`qcomp dump ... DIR` writes every intermediate tensor of one sample, "
                "`qcomp compare DIR_A DIR_B` diffs two dumps (see `qcomp dump --help`, `qcomp compare --help`).",
     )
     p.add_argument("model", nargs="?", help="float ONNX model (.onnx)")
@@ -66,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the pipeline as a `qcomp-opt -p` string (with --calib filled in) and exit")
     p.add_argument("--list-passes", action="store_true", help="list the registered passes and exit")
     p.add_argument("--list-pipelines", action="store_true", help="list the shipped pipelines and exit")
+    p.add_argument("--target", "-t", metavar="T",
+                   help="hardware target description (a shipped name, see --list-targets, or a YAML file): "
+                        "replaces the pipeline's target; with --list-patterns, the target whose patterns to print")
+    p.add_argument("--list-targets", action="store_true", help="list the shipped hardware targets and exit")
+    p.add_argument("--list-patterns", action="store_true",
+                   help="print the ops and fused patterns of --target (or the pipeline's target) and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     return p
 
@@ -138,6 +146,10 @@ def prepare_passes(args: argparse.Namespace) -> list:
     if plan is not None and "report" not in plan.options:
         plan.options["report"] = not getattr(args, "quiet", False)
     configure_calibration(pipe, args.calib, getattr(args, "input_range", None))
+    if getattr(args, "target", None):
+        from qcomp.hardware import load_hardware
+
+        pipe.target = load_hardware(args.target).spec
     return pipe.instantiate()
 
 
@@ -359,6 +371,29 @@ def dump_model(args: argparse.Namespace) -> None:
     log(args, f"wrote {len(tensors)} tensors of sample {args.sample} to {args.dir}")
 
 
+def list_targets() -> None:
+    from qcomp.hardware import load_hardware, shipped_targets
+
+    for name in shipped_targets():
+        print(f"{name}: {load_hardware(name).description}")
+
+
+def list_patterns(args: argparse.Namespace) -> None:
+    """The ops and fused patterns of --target, else of the target --pipeline names."""
+    from qcomp.hardware import format_patterns, load_hardware
+
+    ref = args.target
+    if not ref and args.pipeline:
+        from qcomp.pipeline import load_pipeline
+
+        ref = load_pipeline(args.pipeline).target.hardware
+        if not ref:
+            raise QcompError(f"pipeline '{args.pipeline}' names no hardware target: give --target T")
+    if not ref:
+        raise QcompError("--list-patterns needs --target T (a shipped name, see --list-targets, or a YAML file)")
+    print("\n".join(format_patterns(load_hardware(ref))))
+
+
 def _guarded(args: argparse.Namespace, run) -> int:  # type: ignore[no-untyped-def]
     """Load the plugins, run `run()`; a QcompError is one `qcomp: error:` line and exit 1."""
     try:
@@ -403,6 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dump_main(argv[1:])
     if argv and argv[0] == "compare":
         return compare_main(argv[1:])
+    if argv and argv[0] == "check":
+        from qcomp.cli_check import check_main
+
+        return check_main(argv[1:])
     if argv and argv[0] in ("report", "eval"):
         from qcomp.cli_inspect import eval_main, report_main
 
@@ -418,6 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             list_passes()
         elif args.list_pipelines:
             list_pipelines()
+        elif args.list_targets:
+            list_targets()
+        elif args.list_patterns:
+            list_patterns(args)
         else:
             compile_model(args)
 

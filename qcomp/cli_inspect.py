@@ -1,12 +1,12 @@
 """`qcomp report` and `qcomp eval`: where a quantized network loses, and how much at each stage.
 
     qcomp report --pipeline P.yaml MODEL.onnx --calib CALIB.npy [--data X.npy] [-o report]
-    qcomp eval --pipeline P.yaml MODEL.onnx --calib CALIB.npy --data X.npy [--labels Y.npy] [--json [FILE]]
+    qcomp eval --pipeline P.yaml MODEL.onnx --calib CALIB.npy --data X.npy [--labels Y.npy] [--json [FILE]] [--mcu]
 
 `report` prints one row per quantized layer (qcomp.layer_report) and writes PREFIX.json and,
 with matplotlib installed, PREFIX.png. `eval` prints one table from float to the compiled C
-(qcomp.evaluate). Both print one `qcomp: error: ...` line and exit non-zero on bad input,
-and write nothing then.
+(qcomp.evaluate); with `--mcu` the table also has the C on a Cortex-M4 under qemu. Both print
+one `qcomp: error: ...` line and exit non-zero on bad input, and write nothing then.
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ def build_report_parser() -> argparse.ArgumentParser:
 def build_eval_parser() -> argparse.ArgumentParser:
     p = _OneLineParser(
         prog="qcomp eval",
-        usage="qcomp eval --pipeline P.yaml MODEL.onnx --calib CALIB.npy --data X.npy [--labels Y.npy] [--json [FILE]]",
+        usage="qcomp eval --pipeline P.yaml MODEL.onnx --calib CALIB.npy --data X.npy [--labels Y.npy] [--json [FILE]] "
+              "[--mcu]",
         description="One table from float to C on the same samples: per stage (float in onnxruntime, fake-quant, "
-                    "shift executor, the compiled C, the exported QDQ model in onnxruntime) the top-1 accuracy "
-                    "(with --labels) or the top-1 agreement with float, and the output SNR against float.")
+                    "shift executor, the compiled C on the host, with --mcu the same C on a Cortex-M4 under qemu, "
+                    "the exported QDQ model in onnxruntime) the top-1 accuracy (with --labels) or the top-1 "
+                    "agreement with float, and the output SNR against float.")
     _common(p)
     p.add_argument("--data", help="the evaluation samples: .npy (N, ...) float32, .npz or a directory of NAME.npy")
     p.add_argument("--labels", help="integer class labels (N,) .npy: report accuracy instead of agreement")
@@ -63,6 +65,14 @@ def build_eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--cflags", default="-O2", help="its flags, one string (default -O2)")
     p.add_argument("--no-c", action="store_true", help="skip the C stage (no compiler needed)")
     p.add_argument("--no-qdq", action="store_true", help="skip the exported QDQ model")
+    p.add_argument("--mcu", action="store_true",
+                   help="also cross-build the C for a Cortex-M4 and run it under qemu-system-arm -M mps2-an386 "
+                        "(needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm)")
+    p.add_argument("--mcu-cc", metavar="CC", help="the cross compiler of the Cortex-M4 stage (default arm-none-eabi-gcc)")
+    p.add_argument("--mcu-cflags", default="-O2", help="its flags, one string (default -O2; -mcpu=cortex-m4 -mthumb "
+                                                       "are always given)")
+    p.add_argument("--mcu-timeout", type=float, default=600, metavar="S",
+                   help="seconds qemu may run (default 600)")
     return p
 
 
@@ -130,6 +140,13 @@ def evaluate(args: argparse.Namespace) -> None:
         raise QcompError(f"labels '{args.labels}' not found")
     if args.json and args.json != "-":
         check_output_dir(Path(args.json))
+    if args.mcu:  # before the pipeline runs: a missing toolchain is known in a second, not after calibration
+        from qcomp.backend import mcu
+
+        why = mcu.missing(args.mcu_cc or mcu.CC)
+        if why:
+            raise QcompError(f"--mcu: {why}; the Cortex-M4 stage needs gcc-arm-none-eabi, "
+                             "libnewlib-arm-none-eabi and qemu-system-arm")
     st = run_stages(args)
     xs = load_batches(args.data, main_function(st.quant_module), args.limit)
     labels = None
@@ -144,7 +161,8 @@ def evaluate(args: argparse.Namespace) -> None:
     ort_runs = n * (1 if args.no_qdq else 2)
     with _bar(args, ort_runs, "eval", "run") as bar:
         rows = evaluate(str(args.model), st, xs, labels=labels, cc=args.cc, cflags=args.cflags.split(),
-                        c=not args.no_c, qdq=not args.no_qdq,
+                        c=not args.no_c, qdq=not args.no_qdq, mcu=args.mcu, mcu_cc=args.mcu_cc,
+                        mcu_cflags=args.mcu_cflags.split(), mcu_timeout=args.mcu_timeout,
                         progress=lambda s: bar.set_postfix_str(s, refresh=True), tick=bar.update)
     meta = dict(model=str(args.model), pipeline=str(args.pipeline), data=str(args.data), samples=int(n),
                 metric="accuracy" if labels is not None else "agreement with float")

@@ -4,18 +4,21 @@
 
 Stages: the float model in onnxruntime (the reference), the fake-quant quant level (quant
 executor), the shift executor (the integers the C must produce), the compiled C (built with
-the system compiler and qcomp's host harness, run on the quantized inputs) and the exported
-QDQ model in onnxruntime. Per stage: top-1 accuracy against `labels`, or without labels the
-top-1 agreement with float, and the output SNR against float in dB (the first graph output;
-top-1 is the argmax over its flattened values).
+the system compiler and qcomp's host harness, run on the quantized inputs), with `mcu=True`
+the same C cross-built for a Cortex-M4 and run under qemu (qcomp.backend.check.run_mcu: the
+target the int8_mcu pipeline is for, on the emulated board rather than the host), and the
+exported QDQ model in onnxruntime. Per stage: top-1 accuracy against `labels`, or without
+labels the top-1 agreement with float, and the output SNR against float in dB (the first
+graph output; top-1 is the argmax over its flattened values). The C stages also say how many
+samples are bit-exact with the shift executor, the Cortex-M4 one its instructions per sample.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,6 +40,8 @@ class StageResult:
     top1: float | None  # accuracy (with labels) or agreement with float (without); None: not run
     snr_db: float | None  # against float; None for float itself or a stage not run
     note: str = ""
+    bit_exact: int | None = None  # C stages: samples whose output integers equal the shift executor's
+    instructions: int | None = None  # the Cortex-M4 stage: instructions per sample under qemu -icount
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -85,12 +90,29 @@ def _c_type(dtype: np.dtype) -> str:
     return f"{'u' if dtype.kind == 'u' else ''}int{8 * dtype.itemsize}_t"
 
 
+@dataclass(frozen=True)
+class CBuild:
+    """One way to build and run the compiled C: on the host with `cc` and qcomp's host harness, or
+    (`mcu`) cross-built with `cc` for the Cortex-M4 and run under qemu mps2-an386 (qcomp.backend.mcu)."""
+
+    cc: str
+    cflags: tuple[str, ...] = ("-O2",)
+    mcu: bool = False
+
+    @property
+    def stage(self) -> str:
+        """The row name in the eval table, e.g. `C (cc -O2)` or `C on Cortex-M4 (arm-none-eabi-gcc -O2, qemu)`."""
+        what = f"{self.cc} {' '.join(self.cflags)}".strip()
+        return f"C on Cortex-M4 ({what}, qemu)" if self.mcu else f"C ({what})"
+
+
 def c_outputs(shift_module: ModuleOp, c_passes: list, xq: np.ndarray, out_dtype: np.dtype,
-              out_size: int, cc: str, cflags: Sequence[str]) -> np.ndarray:
-    """Lower a clone of the shift module to C, build it with the host harness, run it on the
-    quantized samples `xq` (N, ...); the output integers (N, out_size)."""
+              out_size: int, builds: Sequence[CBuild], timeout: float = 600) -> list[tuple[np.ndarray, str | None]]:
+    """Lower a clone of the shift module to C once, then build and run it every way in `builds` on
+    the quantized samples `xq` (N, ...) with qcomp.backend.check's `run_host` / `run_mcu`. Per
+    build: the output integers (N, out_size) and, on the Cortex-M4, the harness's instruction count."""
     from qcomp.backend.c_emitter import emit_c_files
-    from qcomp.backend.check import HOST_HARNESS, build_command
+    from qcomp.backend.check import CProgramError, run_host, run_mcu
     from qcomp.context import make_context
 
     module = shift_module.clone()
@@ -98,26 +120,30 @@ def c_outputs(shift_module: ModuleOp, c_passes: list, xq: np.ndarray, out_dtype:
     for p in c_passes:
         p.apply(ctx, module)
     work = Path(tempfile.mkdtemp(prefix="qcomp-eval-"))
+    n = xq.shape[0]
     try:
-        files = emit_c_files(module, work / "out.c", prefix="model", report=False)
+        c_file = work / "out.c"
+        files = emit_c_files(module, c_file, prefix="model", report=False)
         for path, text in files.items():
             path.write_text(text)
-        exe = work / "run"
-        defines = [f"-DQC_IN_T={_c_type(xq.dtype)}", f"-DQC_OUT_T={_c_type(out_dtype)}"]
-        cmd = build_command(work / "out.c", HOST_HARNESS, exe, cc, [*cflags, *defines])
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode:
-            first = (r.stderr.strip().splitlines() or ["?"])[0]
-            raise QcompError(f"eval: building the C failed ({cc}): {first}")
         np.ascontiguousarray(xq).tofile(work / "in.bin")
-        r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")], capture_output=True, text=True)
-        if r.returncode:
-            raise QcompError(f"eval: the C program failed ({r.returncode}): {r.stderr.strip()}")
-        got = np.fromfile(work / "out.bin", dtype=out_dtype)
-        n = xq.shape[0]
-        if got.size != n * out_size:
-            raise QcompError(f"eval: the C program wrote {got.size} values, expected {n * out_size}")
-        return got.reshape(n, out_size)
+        defines = [f"-DQC_IN_T={_c_type(xq.dtype)}", f"-DQC_OUT_T={_c_type(out_dtype)}"]
+        results = []
+        for b in builds:
+            (work / "out.bin").unlink(missing_ok=True)
+            note = None
+            try:
+                if b.mcu:
+                    note = run_mcu(c_file, work, n, b.cc, [*b.cflags, *defines], timeout=timeout)
+                else:
+                    run_host(c_file, work, b.cc, [*b.cflags, *defines])
+            except CProgramError as e:
+                raise QcompError(f"eval: {b.stage}: {e.one_line()}") from None
+            got = np.fromfile(work / "out.bin", dtype=out_dtype)
+            if got.size != n * out_size:
+                raise QcompError(f"eval: {b.stage}: the C program wrote {got.size} values, expected {n * out_size}")
+            results.append((got.reshape(n, out_size), note))
+        return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -128,8 +154,12 @@ def _top1(out: np.ndarray) -> np.ndarray:
 
 def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.ndarray | None = None,
              cc: str | None = None, cflags: Sequence[str] = ("-O2",), c: bool = True, qdq: bool = True,
-             progress: Progress | None = None, tick: Callable[[], None] | None = None) -> list[StageResult]:
+             mcu: bool = False, mcu_cc: str | None = None, mcu_cflags: Sequence[str] = ("-O2",),
+             mcu_timeout: float = 600, progress: Progress | None = None,
+             tick: Callable[[], None] | None = None) -> list[StageResult]:
     """Every stage's top-1 and SNR on the batched samples `xs`; see the module docstring.
+    `c`: the C on the host (`cc`, `cflags`); `mcu`: the C on the Cortex-M4 under qemu (`mcu_cc`,
+    default arm-none-eabi-gcc, `mcu_cflags`; qemu may run `mcu_timeout` seconds).
     `progress(stage)` is called as each stage starts, `tick()` after each sample run in onnxruntime."""
     from qcomp.executors.quant import QuantExecutor
     from qcomp.executors.shift import ShiftExecutor, quantize_input, storage_dtype
@@ -150,9 +180,9 @@ def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.nda
     rows = [StageResult("float (onnxruntime)", float(np.mean(_top1(ref) == truth)) if labels is not None else 1.0,
                         None, "reference")]
 
-    def add(stage: str, out: np.ndarray, note: str = "") -> None:
+    def add(stage: str, out: np.ndarray, note: str = "", **extra: int | None) -> None:
         out = np.asarray(out, np.float64).reshape(n, -1)
-        rows.append(StageResult(stage, float(np.mean(_top1(out) == truth)), snr(out, ref), note))
+        rows.append(StageResult(stage, float(np.mean(_top1(out) == truth)), snr(out, ref), note, **extra))
 
     say("fake-quant (quant executor)")
     add("fake-quant (quant executor)", qx.run(list(xs))[0])
@@ -165,19 +195,32 @@ def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.nda
         shift_ints = sx.run(xq)[0]
         out_t = sx.output_values[0].type
         add("shift executor", _dequantize_batched(shift_ints, out_t, sx.output_values[0]))
-        cc_name = cc or os.environ.get("CC", "cc")
-        say(f"C ({cc_name})")
-        c_stage = f"C ({cc_name} {' '.join(cflags)})"
-        if c and (len(sx.args) != 1 or len(sx.output_values) != 1):
-            rows.append(StageResult(c_stage, None, None, "not run: the host harness takes one input and one output"))
-        elif c and not st.c_passes:
-            rows.append(StageResult(c_stage, None, None, "not run: the pipeline has no C stages"))
-        elif c:
+        builds = []
+        if c:
+            builds.append(CBuild(cc or os.environ.get("CC", "cc"), tuple(cflags)))
+        if mcu:
+            from qcomp.backend import mcu as m4
+
+            builds.append(CBuild(mcu_cc or m4.CC, tuple(mcu_cflags), mcu=True))
+        why = None
+        if len(sx.args) != 1 or len(sx.output_values) != 1:
+            why = "not run: the harnesses take one input and one output"
+        elif not st.c_passes:
+            why = "not run: the pipeline has no C stages"
+        if builds and why:
+            rows.extend(StageResult(b.stage, None, None, why) for b in builds)
+        elif builds:
+            say(", ".join(b.stage for b in builds))
             size = int(np.prod(shape_of(sx.output_values[0])))
-            got = c_outputs(st.shift_module, st.c_passes, xq[0], storage_dtype(out_t), size, cc_name, cflags)
-            same = int(np.sum(np.all(got == shift_ints.reshape(n, -1), axis=1)))
-            add(c_stage, _dequantize_batched(got.reshape(shift_ints.shape), out_t, sx.output_values[0]),
-                f"bit-exact with the shift executor: {same}/{n} samples")
+            runs = c_outputs(st.shift_module, st.c_passes, xq[0], storage_dtype(out_t), size, builds, mcu_timeout)
+            for b, (got, speed) in zip(builds, runs):
+                same = int(np.sum(np.all(got == shift_ints.reshape(n, -1), axis=1)))
+                note = f"bit-exact with the shift executor: {same}/{n} samples"
+                m = re.search(r"(\d+) instructions/sample", speed or "")
+                if m:
+                    note += f", {m[1]} instructions/sample"
+                add(b.stage, _dequantize_batched(got.reshape(shift_ints.shape), out_t, sx.output_values[0]), note,
+                    bit_exact=same, instructions=int(m[1]) if m else None)
     else:
         rows.append(StageResult("shift executor", None, None, "not run: the pipeline does not lower to shift"))
 

@@ -22,6 +22,8 @@ from xdsl.utils.arg_spec import ArgSpec
 from qcomp.errors import PipelineError
 from qcomp.registry import get_pass, load_plugin
 from qcomp.target import TargetSpec
+from qcomp.yaml_source import compose_file
+from qcomp.yaml_source import node_value as _node_value
 
 TOP_KEYS = ("name", "description", "target", "plugins", "passes")
 
@@ -60,7 +62,9 @@ class Pipeline:
 
     def instantiate(self) -> list[ModulePass]:
         """The pass objects, `set-target` first."""
-        head = get_pass("set-target")(**dataclasses.asdict(self.target))
+        from qcomp.passes.set_target import SetTargetPass
+
+        head = SetTargetPass.for_spec(self.target)
         return [head] + [p.instantiate() for p in self.passes]
 
     def spec(self) -> str:
@@ -78,6 +82,9 @@ def describe_options(cls: type[ModulePass]) -> str:
         if f.name == "name" or not f.init:
             continue
         t = hints.get(f.name, Any)
+        args = [a for a in getattr(t, "__args__", ()) if a is not type(None)]
+        if len(args) == 1:  # an optional option (`int | None`: unset means "the default")
+            t = args[0]
         tname = getattr(t, "__name__", str(t)).replace("typing.", "")
         opts.append(f"{f.name.replace('_', '-')} ({tname})")
     return ", ".join(opts) if opts else "none"
@@ -116,24 +123,10 @@ def resolve_pipeline(ref: str) -> Path:
                         f"{', '.join(shipped) or 'none'})")
 
 
-def _node_value(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node))
-
-
 def load_pipeline(ref: str) -> Pipeline:
     """Load and validate a pipeline file; plugins are imported so their passes resolve."""
     path = resolve_pipeline(ref)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise PipelineError(f"cannot read pipeline '{path}': {e.strerror}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or _first_line(e)
-        raise PipelineError(f"{path}{line}: malformed YAML: {problem}") from None
+    root = compose_file(path, "pipeline")
 
     def where(node: yaml.Node) -> str:
         return f"{path}:{node.start_mark.line + 1}"
@@ -149,7 +142,7 @@ def load_pipeline(ref: str) -> Pipeline:
     if "passes" not in top:
         raise PipelineError(f"{path}:1: a pipeline needs a 'passes' list")
 
-    target = _load_target(top.get("target"), where)
+    target = _load_target(top.get("target"), where, path)
     plugins: list[str] = []
     if "plugins" in top:
         node = top["plugins"]
@@ -177,28 +170,57 @@ def load_pipeline(ref: str) -> Pipeline:
     return pipe
 
 
-def _load_target(node: yaml.Node | None, where) -> TargetSpec:
+def _load_target(node: yaml.Node | None, where, path: Path) -> TargetSpec:
+    """The `target:` section: the name or path of a target description (qcomp.hardware), or a
+    mapping of TargetSpec keys, optionally `hardware: NAME` (whose values the keys override), or a
+    whole description inline (then `check-target` reads it from this file, `PIPELINE.yaml#target`)."""
+    from qcomp.hardware import HARDWARE_KEYS, parse_hardware
+
     if node is None:
         return TargetSpec()
+    if isinstance(node, yaml.ScalarNode):
+        return _hardware_spec(str(_node_value(node)), node, where, path)
     if not isinstance(node, yaml.MappingNode):
-        raise PipelineError(f"{where(node)}: 'target' must be a mapping")
+        raise PipelineError(f"{where(node)}: 'target' must be the name of a target description or a mapping")
+    keys = [str(_node_value(k)).replace("-", "_") for k, _ in node.value]
+    if any(k in HARDWARE_KEYS for k in keys):
+        if "hardware" in keys:
+            raise PipelineError(f"{where(node)}: target: give either 'hardware: NAME' or an inline description, not both")
+        return parse_hardware(node, where, default_name=path.stem, source=f"{path}#target").spec
     names = [f.name for f in dataclasses.fields(TargetSpec)]
+    base = TargetSpec()
     kwargs: dict[str, Any] = {}
-    for k, v in node.value:
-        key = str(_node_value(k)).replace("-", "_")
+    for (k, v), key in zip(node.value, keys):
         if key not in names:
-            raise PipelineError(f"{where(k)}: unknown target key '{key}'; accepted: {', '.join(names)}")
+            raise PipelineError(f"{where(k)}: unknown target key '{key}'; accepted: {', '.join(names)}, "
+                                f"or a whole target description ({', '.join(HARDWARE_KEYS)}, ...)")
+        if key == "hardware":
+            base = _hardware_spec(str(_node_value(v)), v, where, path)
+            continue
         value = _node_value(v)
         want = type(getattr(TargetSpec(), key))
         if not isinstance(value, want) or isinstance(value, bool):
             raise PipelineError(f"{where(v)}: target '{key}' must be {want.__name__}, got {value!r}")
         kwargs[key] = value
-    spec = TargetSpec(**kwargs)
+    spec = dataclasses.replace(base, **kwargs)
     try:
         spec.check()
     except ValueError as e:
         raise PipelineError(f"{where(node)}: target: {e}") from None
     return spec
+
+
+def _hardware_spec(ref: str, node: yaml.Node, where, path: Path) -> TargetSpec:
+    """The spec of the target description `ref`: a shipped name, or a file relative to the pipeline."""
+    from qcomp.hardware import load_hardware
+
+    local = path.parent / ref
+    if not Path(ref).is_absolute() and local.is_file():
+        ref = str(local)
+    try:
+        return load_hardware(ref).spec
+    except PipelineError as e:
+        raise PipelineError(f"{where(node)}: {e}") from None
 
 
 def _load_pass_entry(item: yaml.Node, where) -> PassEntry:
@@ -244,3 +266,4 @@ def configure_calibration(pipe: Pipeline, calib: str | None, input_range: str | 
             entry.options["method"] = "data-free"
     if entry.options.get("method") == "data-free" and input_range:
         entry.options["input-range"] = input_range
+

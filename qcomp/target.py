@@ -33,6 +33,9 @@ class TargetSpec:
     #: the tie rule of every rounding (qcomp.numerics.integer.ROUNDINGS): "half-up", or
     #: "half-even" to match onnxruntime's QuantizeLinear / QLinear ops bit for bit
     rounding: str = ROUNDINGS[0]
+    #: the hardware description the target came from (a shipped name such as `akida_like`, a
+    #: YAML path, or PIPELINE.yaml#target; see qcomp.hardware), "" when there is none
+    hardware: str = ""
 
     def check(self) -> None:
         """Raise ValueError naming the first field with a value the compiler cannot honour."""
@@ -51,6 +54,8 @@ class TargetSpec:
         entries = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if f.name == "hardware" and not v:
+                continue  # recorded only when there is one
             entries[f.name] = IntegerAttr(v, i64) if isinstance(v, int) else StringAttr(str(v))
         return DictionaryAttr(entries)
 

@@ -3,6 +3,8 @@ and small helpers passes use on quant IR."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from xdsl.dialects.builtin import (
     Float32Type,
@@ -35,6 +37,10 @@ def float_attr(v: float) -> FloatAttr:
 
 class QuantOp(NodeOp):
     """Base of quant ops (see NodeOp: the ONNX `node` name and the generic syntax)."""
+
+    #: the ONNX op type this op computes, as hardware targets name it (`Conv`, `MaxPool`);
+    #: None for ops of no ONNX node (constants). See qcomp.hardware.op_kinds.
+    ONNX_OP: ClassVar[str | None] = None
 
     def set_node(self, name: str | None) -> None:
         if name:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -63,6 +64,7 @@ class Conv2dOp(QuantOp, FusedActivation, ConvWindow):
     """
 
     name = "quant.conv2d"
+    ONNX_OP: ClassVar[str] = "Conv"
     traits = traits_def(QuantConvAccumulator())
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
@@ -88,6 +90,7 @@ class GemmOp(QuantOp, FusedActivation):
     """
 
     name = "quant.gemm"
+    ONNX_OP: ClassVar[str] = "Gemm"
     traits = traits_def(QuantMatMulAccumulator())
     a = operand_def(TensorType)
     b = operand_def(TensorType)
@@ -149,6 +152,7 @@ class MatMulOp(QuantOp, FusedActivation):
     fused activation clamp [act_min, act_max], if any."""
 
     name = "quant.matmul"
+    ONNX_OP: ClassVar[str] = "MatMul"
     traits = traits_def(QuantMatMulAccumulator())
     a = operand_def(TensorType)
     b = operand_def(TensorType)
@@ -196,6 +200,7 @@ class BatchNormOp(QuantOp):
     """ONNX BatchNormalization (inference): y = scale * (x - mean) / sqrt(var + eps) + bias, per channel (axis 1)."""
 
     name = "quant.batch_norm"
+    ONNX_OP: ClassVar[str] = "BatchNormalization"
     input = operand_def(TensorType)
     scale = operand_def(TensorType)
     bias = operand_def(TensorType)
@@ -272,6 +277,7 @@ class ReluOp(UnaryOp):
     """y = max(x, 0)."""
 
     name = "quant.relu"
+    ONNX_OP: ClassVar[str] = "Relu"
     traits = traits_def(SharesInputScale())
 
 
@@ -280,6 +286,7 @@ class ClipOp(UnaryOp):
     """y = min(max(x, min), max); an absent bound is unbounded. Clip(0, 6) is ReLU6."""
 
     name = "quant.clip"
+    ONNX_OP: ClassVar[str] = "Clip"
     traits = traits_def(DropsNoop("DropUnboundedClip"), SharesInputScale())
     min = opt_attr_def(FloatAttr)
     max = opt_attr_def(FloatAttr)
@@ -303,6 +310,7 @@ class LeakyReluOp(FunctionOp):
     """y = x if x >= 0 else alpha * x."""
 
     name = "quant.leaky_relu"
+    ONNX_OP: ClassVar[str] = "LeakyRelu"
     traits = traits_def(ElementwiseFunction("leaky_relu", fn.leaky_relu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
@@ -312,6 +320,7 @@ class SigmoidOp(FunctionOp):
     """y = 1 / (1 + exp(-x))."""
 
     name = "quant.sigmoid"
+    ONNX_OP: ClassVar[str] = "Sigmoid"
     traits = traits_def(ElementwiseFunction("sigmoid", fn.sigmoid))
 
 
@@ -320,6 +329,7 @@ class TanhOp(FunctionOp):
     """y = tanh(x)."""
 
     name = "quant.tanh"
+    ONNX_OP: ClassVar[str] = "Tanh"
     traits = traits_def(ElementwiseFunction("tanh", np.tanh))
 
 
@@ -328,6 +338,7 @@ class HardSigmoidOp(FunctionOp):
     """y = max(0, min(1, alpha * x + beta)) (ONNX defaults alpha 0.2, beta 0.5)."""
 
     name = "quant.hard_sigmoid"
+    ONNX_OP: ClassVar[str] = "HardSigmoid"
     traits = traits_def(ElementwiseFunction("hard_sigmoid", fn.hard_sigmoid, ("alpha", "beta")))
     alpha = attr_def(FloatAttr)
     beta = attr_def(FloatAttr)
@@ -338,6 +349,7 @@ class HardSwishOp(FunctionOp):
     """y = x * max(0, min(1, x / 6 + 1 / 2))."""
 
     name = "quant.hard_swish"
+    ONNX_OP: ClassVar[str] = "HardSwish"
     traits = traits_def(ElementwiseFunction("hard_swish", fn.hard_swish))
 
 
@@ -346,6 +358,7 @@ class NegOp(FunctionOp):
     """y = -x (ONNX Neg). Quantized it is a table like the other functions: -qmin saturates."""
 
     name = "quant.neg"
+    ONNX_OP: ClassVar[str] = "Neg"
     traits = traits_def(ElementwiseFunction("neg", np.negative))
 
 
@@ -354,6 +367,7 @@ class AbsOp(FunctionOp):
     """y = |x|."""
 
     name = "quant.abs"
+    ONNX_OP: ClassVar[str] = "Abs"
     traits = traits_def(ElementwiseFunction("abs", np.abs))
 
 
@@ -362,6 +376,7 @@ class EluOp(FunctionOp):
     """y = x if x >= 0 else alpha * (exp(x) - 1)."""
 
     name = "quant.elu"
+    ONNX_OP: ClassVar[str] = "Elu"
     traits = traits_def(ElementwiseFunction("elu", fn.elu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
@@ -371,6 +386,7 @@ class SeluOp(FunctionOp):
     """y = gamma * (x if x > 0 else alpha * (exp(x) - 1))."""
 
     name = "quant.selu"
+    ONNX_OP: ClassVar[str] = "Selu"
     traits = traits_def(ElementwiseFunction("selu", fn.selu, ("alpha", "gamma")))
     alpha = attr_def(FloatAttr)
     gamma = attr_def(FloatAttr)
@@ -381,6 +397,7 @@ class CeluOp(FunctionOp):
     """y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
     name = "quant.celu"
+    ONNX_OP: ClassVar[str] = "Celu"
     traits = traits_def(ElementwiseFunction("celu", fn.celu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
@@ -390,6 +407,7 @@ class SoftplusOp(FunctionOp):
     """y = log(1 + exp(x))."""
 
     name = "quant.softplus"
+    ONNX_OP: ClassVar[str] = "Softplus"
     traits = traits_def(ElementwiseFunction("softplus", fn.softplus))
 
 
@@ -398,6 +416,7 @@ class SoftsignOp(FunctionOp):
     """y = x / (1 + |x|)."""
 
     name = "quant.softsign"
+    ONNX_OP: ClassVar[str] = "Softsign"
     traits = traits_def(ElementwiseFunction("softsign", fn.softsign))
 
 
@@ -406,6 +425,7 @@ class ThresholdedReluOp(FunctionOp):
     """y = x if x > alpha else 0."""
 
     name = "quant.thresholded_relu"
+    ONNX_OP: ClassVar[str] = "ThresholdedRelu"
     traits = traits_def(ElementwiseFunction("thresholded_relu", fn.thresholded_relu, ("alpha",)))
     alpha = attr_def(FloatAttr)
 
@@ -415,6 +435,7 @@ class MishOp(FunctionOp):
     """y = x * tanh(log(1 + exp(x)))."""
 
     name = "quant.mish"
+    ONNX_OP: ClassVar[str] = "Mish"
     traits = traits_def(ElementwiseFunction("mish", fn.mish))
 
 
@@ -424,6 +445,7 @@ class LrnOp(UnaryOp):
     over the channels [c - floor((size-1)/2), c + ceil((size-1)/2)] (see `qcomp.numerics.lrn`)."""
 
     name = "quant.lrn"
+    ONNX_OP: ClassVar[str] = "LRN"
     size = attr_def(IntegerAttr[I64])
     alpha = attr_def(FloatAttr)
     beta = attr_def(FloatAttr)
@@ -457,6 +479,7 @@ class PReluOp(QuantOp):
     """
 
     name = "quant.prelu"
+    ONNX_OP: ClassVar[str] = "PRelu"
     traits = traits_def(SlopeProductAccumulator())
     input = operand_def(TensorType)
     slope = operand_def(TensorType)
@@ -488,6 +511,7 @@ class SoftmaxOp(UnaryOp):
     """y = exp(x - max) / sum(exp(x - max)) along `axis` (opset >= 13 semantics: one axis)."""
 
     name = "quant.softmax"
+    ONNX_OP: ClassVar[str] = "Softmax"
     axis = attr_def(IntegerAttr[I64])
 
     def verify_(self) -> None:
@@ -516,6 +540,7 @@ class AddOp(BinaryOp, FusedActivation):
     """y = lhs + rhs, then the fused activation clamp [act_min, act_max] if any."""
 
     name = "quant.add"
+    ONNX_OP: ClassVar[str] = "Add"
     traits = traits_def(DropsNoop("DropNeutralArithmetic"), AlignedSumAccumulator())
 
 
@@ -524,6 +549,7 @@ class SubOp(BinaryOp):
     """y = lhs - rhs."""
 
     name = "quant.sub"
+    ONNX_OP: ClassVar[str] = "Sub"
     traits = traits_def(DropsNoop("DropNeutralArithmetic"))
 
 
@@ -532,6 +558,7 @@ class MulOp(BinaryOp):
     """y = lhs * rhs."""
 
     name = "quant.mul"
+    ONNX_OP: ClassVar[str] = "Mul"
     traits = traits_def(DropsNoop("DropNeutralArithmetic"), ProductAccumulator())
 
 
@@ -540,6 +567,7 @@ class DivOp(BinaryOp):
     """y = lhs / rhs (float division)."""
 
     name = "quant.div"
+    ONNX_OP: ClassVar[str] = "Div"
     traits = traits_def(DropsNoop("DropNeutralArithmetic"))
 
 
@@ -548,6 +576,7 @@ class MaxOp(BinaryOp):
     """y = max(lhs, rhs) (ONNX Max of two inputs; n-ary Max is a chain), numpy broadcasting."""
 
     name = "quant.max"
+    ONNX_OP: ClassVar[str] = "Max"
     traits = traits_def(AlignedCompareAccumulator())
 
 
@@ -556,4 +585,5 @@ class MinOp(BinaryOp):
     """y = min(lhs, rhs) (ONNX Min of two inputs; n-ary Min is a chain), numpy broadcasting."""
 
     name = "quant.min"
+    ONNX_OP: ClassVar[str] = "Min"
     traits = traits_def(AlignedCompareAccumulator())

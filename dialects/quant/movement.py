@@ -4,6 +4,7 @@ transpose, pad, slice."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -53,6 +54,7 @@ class MaxPoolOp(PoolOp):
     """Max over each window; padding never wins (it is -inf). Only the values, never indices."""
 
     name = "quant.maxpool"
+    ONNX_OP: ClassVar[str] = "MaxPool"
     traits = traits_def(SharesInputScale(), RangeOfInputs())
 
 
@@ -63,6 +65,7 @@ class AvgPoolOp(PoolOp):
     taps in the input. Dilated windows are supported at this (float) level only."""
 
     name = "quant.avgpool"
+    ONNX_OP: ClassVar[str] = "AveragePool"
     traits = traits_def(WindowAccumulator(), RangeOfInputs())
     count_include_pad = opt_attr_def(IntegerAttr[I64])
 
@@ -76,6 +79,7 @@ class GlobalAvgPoolOp(QuantOp, GlobalPoolWindow):
     """Mean over all spatial positions: NCHW -> NC11."""
 
     name = "quant.global_avgpool"
+    ONNX_OP: ClassVar[str] = "GlobalAveragePool"
     traits = traits_def(WindowAccumulator(), RangeOfInputs())
 
 
@@ -87,6 +91,7 @@ class ConcatOp(QuantOp, ConcatBase):
     """Concatenation of the inputs along `axis`."""
 
     name = "quant.concat"
+    ONNX_OP: ClassVar[str] = "Concat"
     traits = traits_def(DropsNoop("DropSingleConcat"), RangeOfInputs())
 
     def __init__(self, inputs: Sequence[SSAValue], axis: int, result_type: Attribute, *,
@@ -103,6 +108,7 @@ class ReshapeOp(QuantOp, ReshapeBase):
     """Reshape to the (static) result shape; element order is unchanged."""
 
     name = "quant.reshape"
+    ONNX_OP: ClassVar[str] = "Reshape"
     traits = traits_def(DropsNoop("DropSameShape"), SharesInputScale(), RangeOfInputs())
 
 
@@ -111,6 +117,7 @@ class FlattenOp(QuantOp):
     """ONNX Flatten: [d0..d(axis-1)] and [d(axis)..] collapse into a 2-D result."""
 
     name = "quant.flatten"
+    ONNX_OP: ClassVar[str] = "Flatten"
     traits = traits_def(DropsNoop("DropSameShape"), SharesInputScale(), RangeOfInputs())
     input = operand_def(TensorType)
     axis = attr_def(IntegerAttr[I64])
@@ -133,6 +140,7 @@ class TransposeOp(QuantOp, TransposeBase):
     """Permute axes: result axis i is input axis perm[i]."""
 
     name = "quant.transpose"
+    ONNX_OP: ClassVar[str] = "Transpose"
     traits = traits_def(DropsNoop("DropIdentityTranspose"), SharesInputScale(), RangeOfInputs())
 
 
@@ -141,6 +149,7 @@ class PadOp(QuantOp, PadBase):
     """Constant padding: `pads` = [begin_0 .. begin_r-1, end_0 .. end_r-1] (ONNX order), filled with `value`."""
 
     name = "quant.pad"
+    ONNX_OP: ClassVar[str] = "Pad"
     traits = traits_def(DropsNoop("DropZeroPad"), SharesInputScale())
     value = opt_attr_def(FloatAttr)
 
@@ -162,4 +171,5 @@ class SliceOp(QuantOp, SliceBase):
     """
 
     name = "quant.slice"
+    ONNX_OP: ClassVar[str] = "Slice"
     traits = traits_def(DropsNoop("DropFullSlice"), SharesInputScale(), RangeOfInputs())

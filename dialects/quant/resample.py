@@ -5,6 +5,7 @@ zero_interleave + conv2d: see `qcomp.numerics.conv_transpose`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import I64, FloatAttr, IntegerAttr, StringAttr, i64
@@ -34,6 +35,7 @@ class ResizeNearestOp(QuantOp, OnnxResize):
     """
 
     name = "quant.resize_nearest"
+    ONNX_OP: ClassVar[str] = "Resize"
     traits = traits_def(SharesInputScale(), RangeOfInputs())
     nearest_mode = opt_attr_def(StringAttr)
 
@@ -75,6 +77,7 @@ class ResizeOp(QuantOp, OnnxResize):
     """
 
     name = "quant.resize"
+    ONNX_OP: ClassVar[str] = "Resize"
     mode = attr_def(StringAttr)
     cubic_coeff_a = opt_attr_def(FloatAttr)
     exclude_outside = opt_attr_def(IntegerAttr[I64])
@@ -137,4 +140,5 @@ class ZeroInterleaveOp(QuantOp, ZeroInterleaveBase):
     """
 
     name = "quant.zero_interleave"
+    ONNX_OP: ClassVar[str] = "ConvTranspose"
     traits = traits_def(SharesInputScale())

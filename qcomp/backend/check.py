@@ -22,6 +22,9 @@ and harness of `qcomp.backend.mcu`; `--harness` is optional) and runs the progra
     mcu bit-exact: 400/400 samples (cortex-m4, qemu mps2-an386), C accuracy ...
 
 after the harness's own line (`mcu: 400 samples, ...`). `--limit N` checks the first N samples.
+
+`run_host` and `run_mcu` (build one generated C file, run it on in.bin -> out.bin, raise
+`CProgramError`) are the same steps for other callers: `qcomp eval` runs its C stages with them.
 """
 
 from __future__ import annotations
@@ -78,12 +81,72 @@ def build_command(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[
             str(c_file), str(harness), *map(str, extra), "-o", str(exe)]
 
 
+class CProgramError(RuntimeError):
+    """Building or running a C program failed. `str(e)` says which step; `detail` holds the
+    compiler's or program's output and `command` the command line, for the full message."""
+
+    def __init__(self, what: str, detail: str = "", command: list[str] | None = None) -> None:
+        super().__init__(what)
+        self.detail = detail.strip()
+        self.command = command
+
+    def one_line(self) -> str:
+        """The step and the first line of the output (for `qcomp: error:` lines)."""
+        first = next((ln.strip() for ln in self.detail.splitlines() if ln.strip()), "")
+        return f"{self}: {first}" if first else str(self)
+
+    def full(self) -> str:
+        """The step, the command and all of the output (for check's own exit message)."""
+        lines = [str(self)]
+        if self.command:
+            lines.append(" ".join(self.command))
+        if self.detail:
+            lines.append(self.detail)
+        return "\n".join(lines)
+
+
 def build(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[str], extra: tuple[Path, ...] = ()) -> None:
-    """Build `exe` (`build_command`); exits with the compiler's messages when it fails."""
+    """Build `exe` (`build_command`); raises CProgramError with the compiler's messages when it fails."""
     cmd = build_command(c_file, harness, exe, cc, cflags, extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
-        sys.exit(f"check: build failed: {' '.join(cmd)}\n{r.stderr}")
+        raise CProgramError(f"build failed ({cc})", r.stderr, cmd)
+
+
+def run_host(c_file: Path, work: Path, cc: str, cflags: list[str], harness: Path = HOST_HARNESS) -> None:
+    """Build `c_file` with the host `harness` into work/run and run it on work/in.bin -> work/out.bin.
+    Raises CProgramError when the build or the program fails."""
+    exe = work / "run"
+    build(c_file, harness, exe, cc, cflags)
+    r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")], capture_output=True, text=True)
+    if r.returncode:
+        raise CProgramError(f"the C program failed ({r.returncode})", r.stderr)
+
+
+def run_mcu(c_file: Path, work: Path, n: int, cc: str | None = None, cflags: list[str] | tuple[str, ...] = ("-O2",),
+            harness: Path | None = None, timeout: float = 600) -> str | None:
+    """Cross-build `c_file` for the Cortex-M4 with qcomp's bare-metal runtime (qcomp.backend.mcu) and
+    run it under qemu on work/in.bin (`n` samples) -> work/out.bin. Returns the harness's report
+    with instructions per sample (`mcu.describe`), or None when a custom `harness` printed none.
+    Raises CProgramError when the toolchain is missing, the build or the program fails."""
+    from qcomp.backend import mcu
+
+    cc = cc or mcu.CC
+    why = mcu.missing(cc)
+    if why:
+        raise CProgramError(f"--mcu: {why}")
+    elf = work / "app.elf"
+    build(c_file, harness or mcu.HARNESS, elf, cc, [*mcu.CPU_FLAGS, *cflags, *mcu.LINK_FLAGS], extra=(mcu.STARTUP,))
+    try:
+        out = mcu.run_qemu(elf, work, ["in.bin", "out.bin"], timeout)
+    except RuntimeError as e:  # qemu's exit code or a timeout, with its command line and output
+        raise CProgramError("the MCU program failed", str(e)) from None
+    report = [ln for ln in out.splitlines() if ln.startswith("mcu: ")]
+    if report and report[-1].startswith(f"mcu: {n} samples"):
+        return mcu.describe(report[-1])
+    if harness is None:  # qcomp's MCU harness always reports; another one may not
+        raise CProgramError(f"the MCU program did not report {n} samples", out)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,15 +181,17 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         np.ascontiguousarray(xq, np.int8).tofile(work / "in.bin")
-        if args.mcu:
-            _run_mcu(args, work, n)
-        else:
-            exe = work / "run"
-            build(Path(args.c), Path(args.harness or HOST_HARNESS), exe, args.cc or os.environ.get("CC", "cc"), args.cflags.split())
-            r = subprocess.run([str(exe), str(work / "in.bin"), str(work / "out.bin")],
-                               capture_output=True, text=True)
-            if r.returncode:
-                sys.exit(f"check: the C program failed ({r.returncode}): {r.stderr}")
+        try:
+            if args.mcu:
+                report = run_mcu(Path(args.c), work, n, args.cc, args.cflags.split(),
+                                 Path(args.harness) if args.harness else None, args.timeout)
+                if report:
+                    print(report)
+            else:
+                run_host(Path(args.c), work, args.cc or os.environ.get("CC", "cc"), args.cflags.split(),
+                         Path(args.harness or HOST_HARNESS))
+        except CProgramError as e:
+            sys.exit(f"check: {e.full()}")
         got = np.fromfile(work / "out.bin", dtype=ref.dtype)
         if got.size != ref.size:
             sys.exit(f"check: the C program wrote {got.size} values, expected {ref.size}")
@@ -156,28 +221,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
-
-
-def _run_mcu(args: argparse.Namespace, work: Path, n: int) -> None:
-    """Cross-build with the bare-metal runtime, run under qemu on work/in.bin -> work/out.bin."""
-    from qcomp.backend import mcu
-
-    cc = args.cc or mcu.CC
-    why = mcu.missing(cc)
-    if why:
-        sys.exit(f"check: --mcu: {why}")
-    elf = work / "app.elf"
-    build(Path(args.c), Path(args.harness) if args.harness else mcu.HARNESS, elf, cc,
-          [*mcu.CPU_FLAGS, *args.cflags.split(), *mcu.LINK_FLAGS], extra=(mcu.STARTUP,))
-    try:
-        out = mcu.run_qemu(elf, work, ["in.bin", "out.bin"], args.timeout)
-    except RuntimeError as e:
-        sys.exit(f"check: the MCU program failed: {e}")
-    report = [ln for ln in out.splitlines() if ln.startswith("mcu: ")]
-    if report and report[-1].startswith(f"mcu: {n} samples"):
-        print(mcu.describe(report[-1]))
-    elif not args.harness:  # qcomp's MCU harness always reports; another one may not
-        sys.exit(f"check: the MCU program did not report {n} samples:\n{out}")
 
 
 if __name__ == "__main__":

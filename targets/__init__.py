@@ -1,0 +1,1 @@
+"""Shipped hardware target descriptions (`<name>.yaml`), read by qcomp.hardware.load_hardware."""
