@@ -13,6 +13,8 @@ default 4), all on the same calibration data:
 * qcomp per-channel: the same with `weight_granularity: per-channel`;
 * qcomp u8: the same with `pot-scale: {unsigned: true}` (non-negative activations stored as uint8,
   except graph outputs);
+* qcomp int16 out: the same with `pot-scale: {wide-outputs: true}` (mixed precision: the graph
+  outputs stored as int16, everything else int8);
 * ort per-tensor / ort per-channel: `onnxruntime.quantization.quantize_static` (QDQ, int8
   activations and weights, MinMax calibration, float scales), run with
   `qcomp.export.ORT_CONFIG` (int8 kept int8: exact integer kernels on any x86 CPU).
@@ -49,6 +51,7 @@ QCOMP: dict[str, tuple[dict, dict]] = {  # column: (target fields, {pass: option
     "qcomp half-up": ({"rounding": "half-up"}, {}),
     "qcomp per-channel": ({"weight_granularity": "per-channel"}, {}),
     "qcomp u8": ({}, {"pot-scale": {"unsigned": True}}),
+    "qcomp int16 out": ({}, {"pot-scale": {"wide-outputs": True}}),
 }
 ORT = {"ort per-tensor": False, "ort per-channel": True}
 COLUMNS = ("float", *QCOMP, *ORT)

@@ -4,6 +4,7 @@
     python bench/fuzz_c.py --replay bench/build/fuzz/seed-17  # re-check a saved reproducer
     python bench/fuzz_c.py --seed 1 --count 20 --rounding half-up     # the other tie rule
     python bench/fuzz_c.py --seed 1 --count 20 --unsigned             # uint8 activations
+    python bench/fuzz_c.py --seed 1 --count 20 --wide-outputs         # int16 outputs (mixed precision)
     python bench/fuzz_c.py --seed 1 --count 20 --weights per-channel  # one weight exponent per channel
 
 For every seed, `fuzz_graphs.generate` builds a random opset-13 graph (conv/BN/activation
@@ -121,10 +122,11 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
             pipe.target = dataclasses.replace(pipe.target, rounding=ROUNDING)
         if WEIGHTS is not None:
             pipe.target = dataclasses.replace(pipe.target, weight_granularity=WEIGHTS)
-        if UNSIGNED:
-            scale = pipe.find("pot-scale")
-            if scale is not None:
-                scale.options["unsigned"] = True
+        scale = pipe.find("pot-scale")
+        if UNSIGNED and scale is not None:
+            scale.options["unsigned"] = True
+        if WIDE_OUTPUTS and scale is not None:
+            scale.options["wide-outputs"] = True
         entry = pipe.find("calibrate")
         if entry is not None and "data" not in entry.options:
             entry.options["data"] = str(calib_path)
@@ -261,6 +263,7 @@ OPAQUE_ASM = '#define QC_OPAQUE(p) __asm__("" : "+r"(p))'
 NO_OPAQUE = False  # --no-opaque: the negative control of docs/c-backend.md's "Compiler bugs avoided"
 ROUNDING: str | None = None  # --rounding: replaces the pipeline target's tie rule
 UNSIGNED = False  # --unsigned: pot-scale{unsigned=true}, uint8 non-negative activations
+WIDE_OUTPUTS = False  # --wide-outputs: pot-scale{wide-outputs=true}, int16 graph outputs (mixed precision)
 WEIGHTS: str | None = None  # --weights: replaces the target's weight granularity
 
 
@@ -570,8 +573,9 @@ def host_has_avx2() -> bool:
 
 def fuzz_one(seed: int, args, builds: list[Build]) -> dict:
     """Generate, check and (on failure) shrink and save graph `seed`; returns a report row."""
-    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS
+    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS
     NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
+    WIDE_OUTPUTS = args.wide_outputs
     t0, cpu0 = time.perf_counter(), _cpu()
     g = fg.generate(seed, args.max_macs, args.max_params, args.max_blocks)
     ops, mac = fg.op_names(g), fg.macs(g)
@@ -733,12 +737,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="the target's weight granularity (default the pipeline's own: per-tensor)")
     ap.add_argument("--unsigned", action="store_true",
                     help="store non-negative activations as uint8 (pot-scale{unsigned=true})")
+    ap.add_argument("--wide-outputs", action="store_true",
+                    help="mixed precision: int16 graph outputs, int8 elsewhere (pot-scale{wide-outputs=true})")
     ap.add_argument("--no-opaque", action="store_true",
                     help="negative control: define QC_OPAQUE(p) as nothing, re-exposing the gcc 12.2 IPA-CP "
                          "miscompile the backend avoids (docs/c-backend.md)")
     args = ap.parse_args(argv)
-    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS
+    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS
     NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
+    WIDE_OUTPUTS = args.wide_outputs
     builds = default_builds(args)
     if args.replay:
         return replay(args, builds)

@@ -62,6 +62,18 @@ the host and the Cortex-M4 (test/e2e/unsigned.test, test/mcu/unsigned.test). Off
 docs/quantization.md fixes signed int8 activations, and onnxruntime's own u8 x s8 kernels
 saturate on x86 without VNNI, so exports of u8 models are not bit-exact there (docs/export.md).
 
+**wide / wide_outputs: mixed precision (off by default).** The results of the ONNX nodes listed
+in `wide`, and with `wide_outputs=true` every value that reaches a function result (through
+exponent-sharing ops), are stored in 16 bits (`!quant.pot<i16, e>`, the exponent from the same
+range on the int16 grid: 8 bits finer). Their consumers multiply int16 by int8 weights into the
+same int32 accumulators (check-overflow proves they fit, or names the node), add / concat / max
+align int8 and int16 inputs like any two exponents. The escape hatch for the layers `qcomp
+report` flags, and for outputs whose power-of-two grid wastes codes (the int8 logits' step is up to
+2x the float-scale one): the C declares int16 outputs (`int16_t *out0`, and says so in its first
+line), bit-exact on the host and the Cortex-M4 (test/e2e/mixed_precision.test,
+test/mcu/mixed_precision.test), and the ONNX exports use int16 Q/DQ (test/export/mixed_precision.test).
+A name that is no node of the model is an error.
+
 **max / min of two activations** are like add: each input keeps its exponent, the output gets
 its own from its range, and the lowering compares the inputs aligned on the finer grid, then
 rounds once (exact: rounding is monotone, so it commutes with max and min).
@@ -86,6 +98,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     ModuleOp,
     Signedness,
+    StringAttr,
     TensorType,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -102,6 +115,8 @@ from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, target_of
 
 WEIGHTED_OPS = (q.Conv2dOp, q.GemmOp, q.MatMulOp, q.PReluOp)
+#: storage bits of the results `wide` / `wide_outputs` select (mixed precision)
+WIDE_BITS = 16
 
 # --------------------------------------------------------------------------- the exponent rule
 
@@ -220,21 +235,24 @@ class _Scaler:
     bias_own: bool
     search: bool
     unsigned: bool = False
+    #: ONNX node names whose results get 16-bit storage, and whether function results do
+    wide: frozenset[str] = frozenset()
+    wide_outputs: bool = False
 
     @property
     def act_storage(self) -> IntegerType:
         return IntegerType(self.target.activation_bits)
 
     def act_type(self, shape, lo: float, hi: float, where: Operation | None, what: str,
-                 unsigned: bool = False) -> TensorType:
-        bits = self.target.activation_bits
+                 unsigned: bool = False, bits: int | None = None) -> TensorType:
+        bits = bits or self.target.activation_bits
         try:
             e = range_exponent(lo, hi, bits, unsigned)
         except ValueError as err:
             if where is None:
                 raise PassFailedException(f"pot-scale: {what}: {err}") from None
             raise _fail(where, str(err)) from None
-        storage = IntegerType(bits, Signedness.UNSIGNED) if unsigned else self.act_storage
+        storage = IntegerType(bits, Signedness.UNSIGNED if unsigned else Signedness.SIGNLESS)
         return _tensor(q.PotType(storage, e), shape)
 
     # ---- constants
@@ -420,7 +438,10 @@ class _Scaler:
         if rng is None:
             raise _fail(op, "result has no calibrated `range` (run calibrate before pot-scale)")
         unsigned = self.unsigned and rng[0] >= 0 and not _reaches_return(res)
-        _set_type(res, self.act_type(shape, rng[0], rng[1], op, "result", unsigned))
+        node = op.attributes.get("node")
+        wide = (isinstance(node, StringAttr) and node.data in self.wide) or (self.wide_outputs and _reaches_return(res))
+        bits = WIDE_BITS if wide else None
+        _set_type(res, self.act_type(shape, rng[0], rng[1], op, "result", unsigned and not wide, bits))
 
     def run(self, f: func.FuncOp) -> None:
         ranges = arg_ranges(f)
@@ -473,6 +494,10 @@ class PotScalePass(ModulePass):
     """Choose each weight exponent among e_max-1..e_max+1 by squared error (else e_max)."""
     unsigned: bool = False
     """Experimental: store non-negative activations (lo >= 0, not function results) as unsigned."""
+    wide: tuple[str, ...] = ()
+    """Mixed precision: the ONNX nodes whose results are stored in 16 bits (int16 activations)."""
+    wide_outputs: bool = False
+    """Mixed precision: the results that reach a function result (the graph outputs) in 16 bits."""
 
     def __post_init__(self) -> None:
         """Option values are checked when the pass is built, so a pipeline names the line at fault."""
@@ -485,7 +510,11 @@ class PotScalePass(ModulePass):
         target = target_of(op)
         granularity = target.weight_granularity if self.weights == "target" else self.weights
         scaler = _Scaler(target, granularity == "per-channel", self.bias_exp == "own", self.search,
-                         self.unsigned)
+                         self.unsigned, frozenset(self.wide), self.wide_outputs)
+        nodes = {n.data for o in op.walk() if isinstance(n := o.attributes.get("node"), StringAttr)}
+        for name in self.wide:
+            if name not in nodes:
+                raise PassFailedException(f"pot-scale: wide: no ONNX node '{name}' in the model")
         for f in op.ops:
             if isinstance(f, func.FuncOp) and not f.is_declaration:
                 scaler.run(f)

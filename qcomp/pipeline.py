@@ -26,6 +26,8 @@ from qcomp.yaml_source import compose_file
 from qcomp.yaml_source import node_value as _node_value
 
 TOP_KEYS = ("name", "description", "target", "plugins", "passes")
+#: passes besides calibrate that read the calibration samples: the CLI's --calib is their `data`
+SAMPLE_PASSES = ("search-exponents",)
 
 
 @dataclass
@@ -266,4 +268,7 @@ def configure_calibration(pipe: Pipeline, calib: str | None, input_range: str | 
             entry.options["method"] = "data-free"
     if entry.options.get("method") == "data-free" and input_range:
         entry.options["input-range"] = input_range
+    for other in pipe.passes:  # passes that run the calibration samples too
+        if other.name in SAMPLE_PASSES and "data" not in other.options and calib:
+            other.options["data"] = calib
 

@@ -81,6 +81,20 @@ def build_command(c_file: Path, harness: Path, exe: Path, cc: str, cflags: list[
             str(c_file), str(harness), *map(str, extra), "-o", str(exe)]
 
 
+C_TYPES = {np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t", np.dtype(np.int16): "int16_t"}
+
+
+def io_type_flags(in_dtype: np.dtype, out_dtype: np.dtype) -> list[str]:
+    """The harness's -DQC_IN_T / -DQC_OUT_T for a graph input and output other than int8."""
+    flags = []
+    for macro, dt in (("QC_IN_T", np.dtype(in_dtype)), ("QC_OUT_T", np.dtype(out_dtype))):
+        if dt not in C_TYPES:
+            raise ValueError(f"check: no C type for a graph {macro[3:].lower()} of {dt}")
+        if dt != np.dtype(np.int8):
+            flags.append(f"-D{macro}={C_TYPES[dt]}")
+    return flags
+
+
 class CProgramError(RuntimeError):
     """Building or running a C program failed. `str(e)` says which step; `detail` holds the
     compiler's or program's output and `command` the command line, for the full message."""
@@ -168,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir")
     args = ap.parse_args(argv)
 
-    from qcomp.executors.shift import ShiftExecutor, quantize_input
+    from qcomp.executors.shift import ShiftExecutor, quantize_input, storage_dtype
 
     module = shift_module(args.model, args.pipeline, args.calib)
     ex = ShiftExecutor(module)
@@ -180,15 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="qcomp-check-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        np.ascontiguousarray(xq, np.int8).tofile(work / "in.bin")
+        in_dtype = storage_dtype(ex.args[0].type)
+        np.ascontiguousarray(xq, in_dtype).tofile(work / "in.bin")
+        cflags = args.cflags.split() + io_type_flags(in_dtype, ref.dtype)
         try:
             if args.mcu:
-                report = run_mcu(Path(args.c), work, n, args.cc, args.cflags.split(),
+                report = run_mcu(Path(args.c), work, n, args.cc, cflags,
                                  Path(args.harness) if args.harness else None, args.timeout)
                 if report:
                     print(report)
             else:
-                run_host(Path(args.c), work, args.cc or os.environ.get("CC", "cc"), args.cflags.split(),
+                run_host(Path(args.c), work, args.cc or os.environ.get("CC", "cc"), cflags,
                          Path(args.harness or HOST_HARNESS))
         except CProgramError as e:
             sys.exit(f"check: {e.full()}")

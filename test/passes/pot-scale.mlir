@@ -3,6 +3,7 @@
 // RUN: qcomp-opt %s -p 'pot-scale{search=false}' --split-input-file --verify-diagnostics | filecheck %s --check-prefix=NOSEARCH
 // RUN: qcomp-opt %s -p 'set-target{bias_bits=16},pot-scale{bias-exp="own"}' --split-input-file --verify-diagnostics | filecheck %s --check-prefix=OWN
 // RUN: qcomp-opt %s -p 'pot-scale{unsigned=true}' --split-input-file --verify-diagnostics | filecheck %s --check-prefix=U8
+// RUN: qcomp-opt %s -p 'pot-scale{wide="c1" wide_outputs=true}' --split-input-file --verify-diagnostics | filecheck %s --check-prefix=WIDE
 
 // The exponent rule: the smallest e with qmin * 2^e <= lo and hi <= qmax * 2^e.
 // [0, 1] -> -6 (127/128 < 1 <= 127/64); [-1, 127/128] -> -7 exactly (-128 * 2^-7 = -1 is
@@ -137,4 +138,27 @@ func.func @select_ops(%x: tensor<1x2x4xf32>) -> tensor<1x1x4xf32> attributes {ar
   %m = quant.max %p, %x {node = "max", range = array<f64: -1.0, 1.0>} : (tensor<1x2x4xf32>, tensor<1x2x4xf32>) -> tensor<1x2x4xf32>
   %c = quant.slice %m {node = "slice", starts = array<i64: 0, 1, 0>, ends = array<i64: 1, 2, 4>, steps = array<i64: 1, 1, 1>, range = array<f64: 0.0, 1.0>} : (tensor<1x2x4xf32>) -> tensor<1x1x4xf32>
   func.return %c : tensor<1x1x4xf32>
+}
+
+// -----
+
+// Mixed precision: `wide` names ONNX nodes whose results are stored in 16 bits (their exponent
+// from the same range on the int16 grid: 8 bits finer), `wide_outputs` the values that reach the
+// function's results (through exponent-sharing ops: the relu shares c2's int16 type); the others
+// stay int8, and weights and biases are unchanged.
+// WIDE-LABEL: func.func @mixed
+// WIDE-SAME:    -> tensor<1x2x4x4x!quant.pot<i16, -13>>
+// WIDE:         quant.conv2d {{.*}}node = "c1"{{.*}} -> tensor<1x2x4x4x!quant.pot<i16, -14>>
+// WIDE:         quant.conv2d {{.*}}node = "c2"{{.*}} -> tensor<1x2x4x4x!quant.pot<i16, -13>>
+// WIDE:         quant.relu {{.*}} -> tensor<1x2x4x4x!quant.pot<i16, -13>>
+// Without the options every activation is int8.
+// CHECK-LABEL: func.func @mixed
+// CHECK:         quant.conv2d {{.*}}node = "c1"{{.*}} -> tensor<1x2x4x4x!quant.pot<i8, -6>>
+// CHECK:         quant.conv2d {{.*}}node = "c2"{{.*}} -> tensor<1x2x4x4x!quant.pot<i8, -5>>
+func.func @mixed(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> attributes {arg_ranges = [array<f64: -1.0, 1.0>]} {
+  %w = quant.constant dense<0.25> : tensor<2x2x1x1xf32> {node = "w"}
+  %c1 = quant.conv2d %x, %w {node = "c1", range = array<f64: -1.0, 1.0>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %c2 = quant.conv2d %c1, %w {node = "c2", range = array<f64: -2.0, 2.0>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r = quant.relu %c2 {node = "relu"} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  func.return %r : tensor<1x2x4x4xf32>
 }

@@ -1,0 +1,147 @@
+"""`search-exponents`: move an activation's exponent one step where that lowers the network's output error.
+
+`calibrate` chooses every tensor's clipping range by that tensor's own statistics (with `mse`,
+the squared error on its own grid). What a user measures is the error of the network's outputs,
+and a tensor feeding a sigmoid, a softmax or a decision threshold may need a finer grid (more
+clipping) or a coarser one (none) than its own error says. This pass is the greedy per-layer
+search of issue 16: in program order, for each function argument and each op whose result gets
+its own exponent (not `SharesInputScale`), it tries the exponent one step coarser (the range
+times 2) and one step finer (times 1/2), each by quantizing a copy of the module with
+`pot-scale` and running the fake-quant executor on the first `samples` calibration samples,
+and keeps the best when it lowers the outputs' error against the float network by more than
+`min_gain` (relative). The error is the summed noise-to-signal ratio of the outputs,
+sum_k ||y_k - f_k||^2 / ||f_k||^2, i.e. what the output SNR measures.
+
+    qcomp-opt model.mlir -p 'calibrate{data="calib.npy" method="mse"},search-exponents{data="calib.npy"},pot-scale'
+
+A moved range is marked on its op, `exp_search = 1 : i64` (coarser) or `-1` (finer), and on the
+function as `arg_exp_search = array<i64: ...>` for the arguments. Runs on float quant IR with
+ranges (after `calibrate`, before `pot-scale`); the candidates are quantized with pot-scale's
+default options on the module's target. The CLI gives it `--calib` as `data`, like calibrate;
+without samples (data-free calibration) it changes nothing and says so in one warning line.
+Cost: 2 x (arguments + ops with their own exponent) quantizations and runs of `samples` samples.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, i64
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from qcomp.dialects.ranges import arg_ranges, op_range, set_arg_ranges, set_range
+from qcomp.dialects.traits import SharesInputScale
+from qcomp.registry import register_pass
+
+SEARCH_ATTR = "exp_search"
+ARG_SEARCH_ATTR = "arg_exp_search"
+FACTORS = ((2.0, 1), (0.5, -1))  # range factor, exponent step
+
+
+def output_error(outs: list[np.ndarray], ref: list[np.ndarray]) -> float:
+    """sum_k ||outs_k - ref_k||^2 / ||ref_k||^2 (a zero reference counts its noise energy)."""
+    total = 0.0
+    for o, r in zip(outs, ref):
+        o64, r64 = np.asarray(o, np.float64), np.asarray(r, np.float64)
+        noise = float(np.sum((o64 - r64) ** 2))
+        signal = float(np.sum(r64 ** 2))
+        total += noise / signal if signal > 0 else noise
+    return total
+
+
+def _main(module: ModuleOp) -> func.FuncOp:
+    funcs = [o for o in module.ops if isinstance(o, func.FuncOp) and not o.is_declaration]
+    main = [f for f in funcs if f.sym_name.data == "main"]
+    if len(main) == 1 or len(funcs) == 1:
+        return (main or funcs)[0]
+    raise PassFailedException(f"search-exponents: expected a function @main or a single function, found "
+                              f"{[f.sym_name.data for f in funcs]}")
+
+
+def _own_exponent(op: Operation) -> bool:
+    return op_range(op) is not None and not op.has_trait(SharesInputScale)
+
+
+@register_pass
+@dataclass(frozen=True)
+class SearchExponentsPass(ModulePass):
+    """Greedy per-layer exponent search (e - 1, e, e + 1) by the network's output error."""
+
+    name = "search-exponents"
+    levels = ("quant",)
+
+    data: str = ""
+    """the calibration samples (as for calibrate); the CLI fills in --calib"""
+    samples: int = 64
+    """how many of them each candidate runs"""
+    min_gain: float = 0.01
+    """keep a move only when it lowers the output error by more than this fraction"""
+
+    def __post_init__(self) -> None:
+        if self.samples < 1 or not 0.0 <= self.min_gain < 1.0:
+            raise ValueError("search-exponents: samples must be positive and min-gain in [0, 1)")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from qcomp.executors.quant import QuantExecutor
+        from qcomp.passes.calibrate import load_calibration_data
+        from qcomp.passes.pot_scale import PotScalePass
+
+        f = _main(op)
+        if not self.data:
+            print("qcomp: warning: search-exponents: no calibration samples (data-free calibration): the "
+                  "exponents are not searched", file=sys.stderr)
+            return
+        if any(r is None for r in arg_ranges(f)) or not any(_own_exponent(o) for o in f.body.walk()):
+            raise PassFailedException("search-exponents: the module has no calibrated ranges: run calibrate first")
+        try:
+            data = load_calibration_data(self.data, f, self.samples)
+            xs = data.batch(0, data.count)
+            data.close()
+        except PassFailedException as e:
+            raise PassFailedException(str(e).replace("calibrate:", "search-exponents:", 1)) from None
+        ref = QuantExecutor(op).run(xs)
+
+        def error() -> float:
+            trial = op.clone()
+            PotScalePass().apply(ctx, trial)
+            return output_error(QuantExecutor(trial).run(xs), ref)
+
+        best = error()
+        moves = [0] * len(f.args)
+        ranges = arg_ranges(f)
+        for i, r in enumerate(ranges):
+            assert r is not None
+            best, moves[i] = self._try(best, error, lambda k, r=r, i=i: self._set_arg(f, i, r, k))
+        if any(moves):
+            f.attributes[ARG_SEARCH_ATTR] = DenseArrayBase.from_list(i64, moves)
+        for o in [o for o in f.body.walk() if _own_exponent(o)]:
+            lo_hi = op_range(o)
+            assert lo_hi is not None
+            best, step = self._try(best, error, lambda k, o=o, r=lo_hi: set_range(o, r[0] * k, r[1] * k))
+            if step:
+                o.attributes[SEARCH_ATTR] = IntegerAttr(step, i64)
+
+    def _try(self, best: float, error, scale) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+        """Try each factor (scale(k) sets the range times k), keep the best; return the error and step."""
+        chosen, chosen_err = 0, best
+        for factor, step in FACTORS:
+            scale(factor)
+            e = error()
+            if e < chosen_err and e < best * (1.0 - self.min_gain):
+                chosen, chosen_err = step, e
+            scale(1.0)
+        if chosen:
+            scale(dict((s, k) for k, s in FACTORS)[chosen])
+        return chosen_err, chosen
+
+    @staticmethod
+    def _set_arg(f: func.FuncOp, i: int, r: tuple[float, float], k: float) -> None:
+        ranges = [x for x in arg_ranges(f)]
+        ranges[i] = (r[0] * k, r[1] * k)
+        set_arg_ranges(f, ranges)  # type: ignore[arg-type]
