@@ -63,8 +63,8 @@ docs/quantization.md fixes signed int8 activations, and onnxruntime's own u8 x s
 saturate on x86 without VNNI, so exports of u8 models are not bit-exact there (docs/export.md).
 
 **wide / wide_outputs: mixed precision (off by default).** The results of the ONNX nodes listed
-in `wide`, and with `wide_outputs=true` every value that reaches a function result (through
-exponent-sharing ops), are stored in 16 bits (`!quant.pot<i16, e>`, the exponent from the same
+in `wide`, and with `wide_outputs=true` every value used only as a function result (directly or
+through exponent-sharing ops; an output another op also reads stays narrow), are stored in 16 bits (`!quant.pot<i16, e>`, the exponent from the same
 range on the int16 grid: 8 bits finer). Their consumers multiply int16 by int8 weights into the
 same int32 accumulators (check-overflow proves they fit, or names the node), add / concat / max
 align int8 and int16 inputs like any two exponents. The escape hatch for the layers `qcomp
@@ -217,6 +217,22 @@ def _reaches_return(value: SSAValue) -> bool:
         if user.has_trait(SharesInputScale) and use.index == 0 and _reaches_return(user.results[0]):
             return True
     return False
+
+
+def _only_returned(value: SSAValue) -> bool:
+    """Whether every use of `value` is a function result, directly or through ops sharing its type:
+    the values `wide_outputs` widens (an output that another op also computes with stays in
+    activation_bits, so no table op or accumulator downstream sees int16 it was not asked to)."""
+    uses = list(value.uses)
+    if not uses:
+        return False
+    for use in uses:
+        user = use.operation
+        if isinstance(user, func.ReturnOp):
+            continue
+        if not (user.has_trait(SharesInputScale) and use.index == 0 and _only_returned(user.results[0])):
+            return False
+    return True
 
 
 def _set_type(value: SSAValue, t: Attribute) -> SSAValue:
@@ -439,7 +455,7 @@ class _Scaler:
             raise _fail(op, "result has no calibrated `range` (run calibrate before pot-scale)")
         unsigned = self.unsigned and rng[0] >= 0 and not _reaches_return(res)
         node = op.attributes.get("node")
-        wide = (isinstance(node, StringAttr) and node.data in self.wide) or (self.wide_outputs and _reaches_return(res))
+        wide = (isinstance(node, StringAttr) and node.data in self.wide) or (self.wide_outputs and _only_returned(res))
         bits = WIDE_BITS if wide else None
         _set_type(res, self.act_type(shape, rng[0], rng[1], op, "result", unsigned and not wide, bits))
 
@@ -497,7 +513,7 @@ class PotScalePass(ModulePass):
     wide: tuple[str, ...] = ()
     """Mixed precision: the ONNX nodes whose results are stored in 16 bits (int16 activations)."""
     wide_outputs: bool = False
-    """Mixed precision: the results that reach a function result (the graph outputs) in 16 bits."""
+    """Mixed precision: the graph outputs in 16 bits (values used only as function results)."""
 
     def __post_init__(self) -> None:
         """Option values are checked when the pass is built, so a pipeline names the line at fault."""

@@ -24,7 +24,9 @@ Cost: 2 x (arguments + ops with their own exponent) quantizations and runs of `s
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +55,28 @@ def output_error(outs: list[np.ndarray], ref: list[np.ndarray]) -> float:
         signal = float(np.sum(r64 ** 2))
         total += noise / signal if signal > 0 else noise
     return total
+
+
+class _Progress:
+    """`search-exponents: K/N tensors (T s)` on stderr after the first second, on a terminal or
+    with QCOMP_PROGRESS=1 (as calibrate reports its passes)."""
+
+    def __init__(self, total: int):
+        self.enabled = sys.stderr.isatty() or os.environ.get("QCOMP_PROGRESS") == "1"
+        self.total, self.done, self.start, self.printed = total, 0, time.monotonic(), False
+
+    def step(self) -> None:
+        self.done += 1
+        t = time.monotonic() - self.start
+        if self.enabled and t >= 1.0:
+            end = "" if sys.stderr.isatty() else "\n"
+            print(f"{chr(13) if end == '' else ''}search-exponents: {self.done}/{self.total} tensors ({t:.1f} s)",
+                  end=end, file=sys.stderr, flush=True)
+            self.printed = True
+
+    def close(self) -> None:
+        if self.printed and sys.stderr.isatty():
+            print(file=sys.stderr, flush=True)
 
 
 def _main(module: ModuleOp) -> func.FuncOp:
@@ -115,17 +139,22 @@ class SearchExponentsPass(ModulePass):
         best = error()
         moves = [0] * len(f.args)
         ranges = arg_ranges(f)
+        layers = [o for o in f.body.walk() if _own_exponent(o)]
+        progress = _Progress(len(ranges) + len(layers))
         for i, r in enumerate(ranges):
             assert r is not None
             best, moves[i] = self._try(best, error, lambda k, r=r, i=i: self._set_arg(f, i, r, k))
+            progress.step()
         if any(moves):
             f.attributes[ARG_SEARCH_ATTR] = DenseArrayBase.from_list(i64, moves)
-        for o in [o for o in f.body.walk() if _own_exponent(o)]:
+        for o in layers:
             lo_hi = op_range(o)
             assert lo_hi is not None
             best, step = self._try(best, error, lambda k, o=o, r=lo_hi: set_range(o, r[0] * k, r[1] * k))
             if step:
                 o.attributes[SEARCH_ATTR] = IntegerAttr(step, i64)
+            progress.step()
+        progress.close()
 
     def _try(self, best: float, error, scale) -> tuple[float, int]:  # type: ignore[no-untyped-def]
         """Try each factor (scale(k) sets the range times k), keep the best; return the error and step."""

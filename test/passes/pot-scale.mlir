@@ -162,3 +162,14 @@ func.func @mixed(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> attributes {arg
   %r = quant.relu %c2 {node = "relu"} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   func.return %r : tensor<1x2x4x4xf32>
 }
+
+// An output that another op also reads stays in activation_bits under `wide_outputs` (no op
+// downstream gets int16 it was not asked for); `wide` still names it explicitly.
+// WIDE-LABEL: func.func @shared_output
+// WIDE-SAME:    -> (tensor<1x2x4x4x!quant.pot<i8, -6>>, tensor<1x2x4x4x!quant.pot<i16, -13>>)
+func.func @shared_output(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) attributes {arg_ranges = [array<f64: -1.0, 1.0>]} {
+  %w = quant.constant dense<0.25> : tensor<2x2x1x1xf32> {node = "w"}
+  %a = quant.conv2d %x, %w {node = "a", range = array<f64: -1.0, 1.0>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %b = quant.conv2d %a, %w {node = "b", range = array<f64: -2.0, 2.0>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  func.return %a, %b : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
