@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, TensorType
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from qcomp.dialects import shift
 from qcomp.dialects.node_op import NodeOp
-from qcomp.dialects.quant.base import FusedActivation, QuantOp
+from qcomp.dialects.quant.base import FusedActivation, QuantOp, node_of
 from qcomp.dialects.window import ConvWindow, Windowed
 from qcomp.errors import QcompError
 from qcomp.hardware import Form, HardwareTarget, load_hardware
@@ -77,17 +77,12 @@ def op_kinds(op: Operation) -> list[str]:
     return kinds
 
 
-def _node(op: Operation) -> str:
-    node = op.attributes.get("node")
-    return node.data if isinstance(node, StringAttr) else op.name
-
-
 def units(module: ModuleOp) -> list[Unit]:
     """The ops of every function with an ONNX kind, in program (topological) order."""
     out = []
     for f in module.ops:
         if isinstance(f, func.FuncOp):
-            out += [Unit(op, _node(op), op_kinds(op)) for op in f.body.walk() if isinstance(op, QuantOp) and op_kinds(op)]
+            out += [Unit(op, node_of(op), op_kinds(op)) for op in f.body.walk() if isinstance(op, QuantOp) and op_kinds(op)]
     return out
 
 
