@@ -15,8 +15,9 @@ the function body, private helpers printed before it (`prelude`), the constant a
 reads, whether it may run in place and its MAC count. Semantics follow
 `qcomp.dialects.shift` exactly (the shift executor is the golden model):
 
-* rounding right shift `rshift(x, s)` = round half up of x / 2^s, written
-  `(x >> s) + ((x >> (s - 1)) & 1)`, which cannot overflow; left shifts (s < 0) saturate
+* rounding right shift `rshift(x, s)` = x / 2^s rounded by the target's tie rule: half up,
+  `(x >> s) + ((x >> (s - 1)) & 1)`, which cannot overflow, or half even (`QC_ROUND_HALF_EVEN`,
+  qc_runtime.h: also the remainder's compare with half and the floor's parity); left shifts (s < 0) saturate
   exactly like the executor. `>>` of a negative value is arithmetic on every compiler
   qcomp targets; `HELPERS` stops the build on one that is not.
 * accumulators are int32 when a static bound (sum |w| * max |x| + |bias|) proves it, else
