@@ -86,10 +86,6 @@ def onnxruntime_outputs(model: str | bytes, xs: Sequence[np.ndarray], arg_shapes
     return np.stack(outs)
 
 
-def _c_type(dtype: np.dtype) -> str:
-    return f"{'u' if dtype.kind == 'u' else ''}int{8 * dtype.itemsize}_t"
-
-
 @dataclass(frozen=True)
 class CBuild:
     """One way to build and run the compiled C: on the host with `cc` and qcomp's host harness, or
@@ -112,7 +108,7 @@ def c_outputs(shift_module: ModuleOp, c_passes: list, xq: np.ndarray, out_dtype:
     the quantized samples `xq` (N, ...) with qcomp.backend.check's `run_host` / `run_mcu`. Per
     build: the output integers (N, out_size) and, on the Cortex-M4, the harness's instruction count."""
     from qcomp.backend.c_emitter import emit_c_files
-    from qcomp.backend.check import CProgramError, run_host, run_mcu
+    from qcomp.backend.check import CProgramError, io_type_flags, run_host, run_mcu
     from qcomp.context import make_context
 
     module = shift_module.clone()
@@ -127,7 +123,7 @@ def c_outputs(shift_module: ModuleOp, c_passes: list, xq: np.ndarray, out_dtype:
         for path, text in files.items():
             path.write_text(text)
         np.ascontiguousarray(xq).tofile(work / "in.bin")
-        defines = [f"-DQC_IN_T={_c_type(xq.dtype)}", f"-DQC_OUT_T={_c_type(out_dtype)}"]
+        defines = io_type_flags(xq.dtype, out_dtype)
         results = []
         for b in builds:
             (work / "out.bin").unlink(missing_ok=True)
