@@ -42,8 +42,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -57,7 +57,7 @@ from qcomp.dialects.window import ints
 from qcomp.numerics.windows import window_out
 from qcomp.passes.fold_pad import zero_hw_pad
 from qcomp.registry import register_pass
-from qcomp.rewriting import rebuild
+from qcomp.rewriting import fused_names, rebuild
 
 #: ops whose result is >= 0 when their (first) input is: they select, move or average values
 PRESERVE_NONNEGATIVE = (quant.MaxPoolOp, quant.AvgPoolOp, quant.GlobalAvgPoolOp, quant.ReshapeOp,
@@ -114,14 +114,7 @@ class PadIntoMaxPool(RewritePattern):
                 return  # ceil mode: the folded pool would have another output size
             if not windows_reach_input(size, k, s, pb, n):
                 return  # a window of padding only: 0 before the fold, -inf after
-        names: list[Attribute] = []
-        for o in (op, pad):
-            if isinstance(f := o.attributes.get("fused"), ArrayAttr):
-                names += f.data
-        if isinstance(node := pad.attributes.get("node"), StringAttr):
-            names.append(node)
-        new = rebuild(op, operands=[pad.input], attributes={
-            "pads": ints(pads), "fused": ArrayAttr(names) if names else None})
+        new = rebuild(op, operands=[pad.input], attributes={"pads": ints(pads), "fused": fused_names(op, [pad])})
         new.results[0].name_hint = op.results[0].name_hint
         rewriter.replace(op, new)
         rewriter.erase(pad)

@@ -436,7 +436,8 @@ class Progress:
 # --------------------------------------------------------------------------- the pass
 
 
-def _find_function(module: ModuleOp) -> func.FuncOp:
+def find_function(module: ModuleOp, who: str = "calibrate") -> func.FuncOp:
+    """`@main`, or the only function, of the module a calibration-data pass (`who`) runs on."""
     funcs = [o for o in module.ops if isinstance(o, func.FuncOp) and not o.is_declaration]
     for f in funcs:
         if f.sym_name.data == "main":
@@ -444,7 +445,7 @@ def _find_function(module: ModuleOp) -> func.FuncOp:
     if len(funcs) == 1:
         return funcs[0]
     raise PassFailedException(
-        f"calibrate: expected a function @main or a single function, found {[f.sym_name.data for f in funcs]}")
+        f"{who}: expected a function @main or a single function, found {[f.sym_name.data for f in funcs]}")
 
 
 def _is_float(v: np.ndarray) -> bool:
@@ -514,7 +515,7 @@ class CalibratePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.passes import data_free as df
 
-        f = _find_function(op)
+        f = find_function(op)
         free_inputs: list[tuple[float, float, str]] = []
         if self.method == "data-free":
             try:

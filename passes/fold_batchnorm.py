@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -36,21 +36,15 @@ from xdsl.pattern_rewriter import (
 from qcomp.dialects import quant
 from qcomp.dialects.ranges import carry_range
 from qcomp.registry import register_pass
-from qcomp.rewriting import erase_dead
+from qcomp.rewriting import erase_dead, fused_names
 
 
 def _fused(producer: Operation, absorbed: Operation) -> dict[str, Attribute]:
     """`producer`'s attributes with `absorbed`'s node name (and what it absorbed) appended to
     `fused`, and `absorbed`'s `range` (if calibrate ran), since the result is now its value."""
     attrs = dict(producer.attributes)
-    names: list[Attribute] = []
-    for op in (producer, absorbed):
-        if isinstance(f := op.attributes.get("fused"), ArrayAttr):
-            names += f.data
-    if isinstance(node := absorbed.attributes.get("node"), StringAttr):
-        names.append(node)
-    if names:
-        attrs["fused"] = ArrayAttr(names)
+    if (names := fused_names(producer, [absorbed])) is not None:
+        attrs["fused"] = names
     carry_range(absorbed, attrs)
     return attrs
 

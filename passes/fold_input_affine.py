@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, StringAttr, f64
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, f64
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -41,6 +41,7 @@ from xdsl.pattern_rewriter import (
 
 from qcomp.dialects import quant
 from qcomp.registry import register_pass
+from qcomp.rewriting import fused_names
 
 AFFINE_OPS = (quant.AddOp, quant.SubOp, quant.MulOp, quant.DivOp)
 
@@ -143,15 +144,9 @@ def _record_normalisation(chain: AffineChain) -> None:
 def _rewrite(op: quant.Conv2dOp | quant.GemmOp, chain: AffineChain, consts: list[quant.ConstantOp],
              operands: list[SSAValue | None], dropped: tuple[str, ...], rewriter: PatternRewriter) -> None:
     """Replace `op` by a copy with `operands`, then erase the chain and the constants left dead."""
-    attrs: dict[str, Attribute] = {k: v for k, v in op.attributes.items() if k not in dropped}
-    names: list[Attribute] = [*f.data] if isinstance(f := attrs.pop("fused", None), ArrayAttr) else []
-    for o in reversed(chain.ops):  # from the argument to the consumer
-        if isinstance(f := o.attributes.get("fused"), ArrayAttr):
-            names += f.data
-        if isinstance(n := o.attributes.get("node"), StringAttr):
-            names.append(n)
-    if names:
-        attrs["fused"] = ArrayAttr(names)
+    attrs: dict[str, Attribute] = {k: v for k, v in op.attributes.items() if k not in dropped and k != "fused"}
+    if (names := fused_names(op, list(reversed(chain.ops)))) is not None:  # from the argument to the consumer
+        attrs["fused"] = names
     new = type(op).create(operands=[v for v in operands if v is not None],
                           result_types=[op.output.type], attributes=attrs)
     new.output.name_hint = op.output.name_hint

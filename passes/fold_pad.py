@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, i64
 from xdsl.ir import Attribute, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -34,6 +34,7 @@ from xdsl.pattern_rewriter import (
 from qcomp.dialects import quant
 from qcomp.dialects.window import ints
 from qcomp.registry import register_pass
+from qcomp.rewriting import fused_names
 
 
 def zero_hw_pad(value: SSAValue) -> tuple[quant.PadOp, list[int]] | None:
@@ -61,15 +62,9 @@ def _fold(op: quant.Conv2dOp | quant.AvgPoolOp, pad: quant.PadOp, pads: list[int
     if not any(pads):
         del attrs["pads"]
     attrs.update(extra)
-    names: list[Attribute] = []
-    for o in (op, pad):
-        if isinstance(f := o.attributes.get("fused"), ArrayAttr):
-            names += f.data
-    if isinstance(node := pad.attributes.get("node"), StringAttr):
-        names.append(node)
     attrs.pop("fused", None)
-    if names:
-        attrs["fused"] = ArrayAttr(names)
+    if (names := fused_names(op, [pad])) is not None:
+        attrs["fused"] = names
     operands = [pad.input, *op.operands[1:]]
     new = type(op).create(operands=operands, result_types=[op.output.type], attributes=attrs)
     rewriter.replace(op, new)

@@ -79,15 +79,6 @@ class _Progress:
             print(file=sys.stderr, flush=True)
 
 
-def _main(module: ModuleOp) -> func.FuncOp:
-    funcs = [o for o in module.ops if isinstance(o, func.FuncOp) and not o.is_declaration]
-    main = [f for f in funcs if f.sym_name.data == "main"]
-    if len(main) == 1 or len(funcs) == 1:
-        return (main or funcs)[0]
-    raise PassFailedException(f"search-exponents: expected a function @main or a single function, found "
-                              f"{[f.sym_name.data for f in funcs]}")
-
-
 def _own_exponent(op: Operation) -> bool:
     return op_range(op) is not None and not op.has_trait(SharesInputScale)
 
@@ -113,10 +104,10 @@ class SearchExponentsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.executors.quant import QuantExecutor
-        from qcomp.passes.calibrate import load_calibration_data
+        from qcomp.passes.calibrate import find_function, load_calibration_data
         from qcomp.passes.pot_scale import PotScalePass
 
-        f = _main(op)
+        f = find_function(op, self.name)
         if not self.data:
             print("qcomp: warning: search-exponents: no calibration samples (data-free calibration): the "
                   "exponents are not searched", file=sys.stderr)
@@ -158,19 +149,17 @@ class SearchExponentsPass(ModulePass):
 
     def _try(self, best: float, error, scale) -> tuple[float, int]:  # type: ignore[no-untyped-def]
         """Try each factor (scale(k) sets the range times k), keep the best; return the error and step."""
-        chosen, chosen_err = 0, best
+        chosen, chosen_err = (1.0, 0), best
         for factor, step in FACTORS:
             scale(factor)
             e = error()
             if e < chosen_err and e < best * (1.0 - self.min_gain):
-                chosen, chosen_err = step, e
-            scale(1.0)
-        if chosen:
-            scale(dict((s, k) for k, s in FACTORS)[chosen])
-        return chosen_err, chosen
+                chosen, chosen_err = (factor, step), e
+        scale(chosen[0])  # the best move, or back to the calibrated range
+        return chosen_err, chosen[1]
 
     @staticmethod
     def _set_arg(f: func.FuncOp, i: int, r: tuple[float, float], k: float) -> None:
-        ranges = [x for x in arg_ranges(f)]
+        ranges = list(arg_ranges(f))
         ranges[i] = (r[0] * k, r[1] * k)
         set_arg_ranges(f, ranges)  # type: ignore[arg-type]

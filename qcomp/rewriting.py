@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
@@ -41,6 +42,19 @@ def rebuild(op: Operation, *, operands: Sequence[SSAValue] | None = None,
         properties=dict(op.properties),
         successors=list(op.successors),
     )
+
+
+def fused_names(keeper: Operation, absorbed: Sequence[Operation]) -> ArrayAttr | None:
+    """The `fused` list of an op that absorbs `absorbed` (a folded BatchNorm, a pad, an input
+    normalisation): `keeper`'s own names, then each absorbed op's `fused` and its node name, so
+    reports still name every ONNX node; None when there are none."""
+    names: list[Attribute] = []
+    for o in (keeper, *absorbed):
+        if isinstance(f := o.attributes.get("fused"), ArrayAttr):
+            names += f.data
+        if o is not keeper and isinstance(node := o.attributes.get("node"), StringAttr):
+            names.append(node)
+    return ArrayAttr(names) if names else None
 
 
 def erase_dead(rewriter: PatternRewriter, values: Sequence[SSAValue | None]) -> None:
