@@ -37,8 +37,7 @@ from xdsl.ir import Operation
 from qcomp.dialects import quant as q
 from qcomp.dialects.movement import PadBase, ReshapeBase, SliceBase, TransposeBase
 from qcomp.dialects.ranges import arg_ranges, op_range
-from qcomp.errors import QcompError
-from qcomp.executors.base import Step
+from qcomp.executors.base import Step, pair_steps
 from qcomp.executors.fake_quant import pot_scale
 from qcomp.executors.quant import QuantExecutor
 
@@ -107,15 +106,6 @@ def _is_constant(op: Operation) -> bool:
     return isinstance(op, q.ConstantOp | arith.ConstantOp)
 
 
-def _pair_steps(fx: QuantExecutor, qx: QuantExecutor) -> list[tuple[Step, Step]]:
-    fs = [s for s in fx.steps if not _is_constant(s.op)]
-    qs = [s for s in qx.steps if not _is_constant(s.op)]
-    if len(fs) != len(qs) or any(a.op.name != b.op.name for a, b in zip(fs, qs)):
-        raise QcompError("report: the passes between the float and the quantized module changed the ops "
-                         "(pot-scale must only set types and quantize constants); cannot pair the layers")
-    return list(zip(fs, qs))
-
-
 def _sums(got: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
     g = np.asarray(got, np.float64)
     r = np.asarray(ref, np.float64)
@@ -171,7 +161,7 @@ def analyse(float_module: ModuleOp, quant_module: ModuleOp, xs: Sequence[np.ndar
     """The report's rows for samples `xs` (batched, one array per graph input); see the module
     docstring. `progress(k)` is called after every chunk of k samples."""
     fx, qx = QuantExecutor(float_module, chunk_size=chunk), QuantExecutor(quant_module, chunk_size=chunk)
-    pairs = _pair_steps(fx, qx)
+    pairs = pair_steps(fx, qx, "report")
     fslot = {i: i for i in range(len(qx.args))}  # quant slot -> float slot
     for fs, qs in pairs:
         fslot.update(zip(qs.outs, fs.outs))

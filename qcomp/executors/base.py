@@ -21,18 +21,18 @@ stack their results accordingly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
-from xdsl.dialects import func
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import IRDLOperation
 from xdsl.traits import OpTrait
 
-from qcomp.dialects.quant import node_of
+from qcomp.dialects.quant import ConstantOp, node_of
 from qcomp.errors import InputDataError, QcompError
 from qcomp.executors.threads import default_threads, parallel_map
 
@@ -162,6 +162,19 @@ def find_function(module: ModuleOp | func.FuncOp, name: str | None = None) -> fu
     if name is None and len(funcs) == 1:
         return funcs[0]
     raise ExecutionError(f"no function @{wanted} in the module (found {[f.sym_name.data for f in funcs]})")
+
+
+def pair_steps(a: Executor, b: Executor, who: str) -> list[tuple[Step, Step]]:
+    """The non-constant steps of two executors of the same network, one to one in program order
+    (a float module and its quantized copy: pot-scale only sets types and quantizes constants)."""
+    def ops(ex: Executor) -> list[Step]:
+        return [s for s in ex.steps if not isinstance(s.op, ConstantOp | arith.ConstantOp)]
+
+    sa, sb = ops(a), ops(b)
+    if len(sa) != len(sb) or any(x.op.name != y.op.name for x, y in zip(sa, sb)):
+        raise QcompError(f"{who}: the passes between the float and the quantized module changed the ops "
+                         "(pot-scale must only set types and quantize constants); cannot pair the layers")
+    return list(zip(sa, sb))
 
 
 class Executor:
@@ -369,13 +382,36 @@ class Executor:
 
     def _run_chunk(self, args: list[np.ndarray], batched: bool, observer: Observer | None,
                    n: int) -> list[np.ndarray]:
+        if observer is None:
+            return _drain(self._schedule(args, batched, n))
+        gen = self._schedule(args, batched, n)
+        env = next(gen)[1]
+        observer(None, list(env[: len(args)]))
+        try:
+            while True:
+                step, env = gen.send(None)
+                assert step is not None
+                observer(step.op, [env[k] for k in step.outs])
+        except StopIteration as stop:
+            return stop.value
+
+    def stepwise(self, inputs: Sequence[np.ndarray]) -> Generator[tuple[Step | None, list[Any]], None, list[np.ndarray]]:
+        """Run batched `inputs` as one chunk, one op at a time: yields `(None, env)` with the
+        arguments in place, then `(step, env)` after every step (static ones included) with its
+        results in `env[step.outs]` and its operands not yet freed; returns the outputs. The
+        caller may replace entries of `env` between steps, e.g. a step's results after running
+        it again with another constant (`run_step`): later steps read what is there."""
+        arrays = self._check_inputs(inputs, True)
+        return self._schedule(arrays, True, arrays[0].shape[0] if arrays else 1)
+
+    def _schedule(self, args: list[np.ndarray], batched: bool,
+                  n: int) -> Generator[tuple[Step | None, list[Any]], None, list[np.ndarray]]:
         env = list(self._env0)
         for k, (x, post) in enumerate(zip(args, self.arg_posts)):
             if post is not None:
                 x = post(x, 0 if (not batched or self.arg_replace[k]) else 1)
             env[k] = x
-        if observer is not None:
-            observer(None, list(env[: len(args)]))
+        yield None, env
         for step in self.steps:
             if not step.static:
                 vals = [env[k] for k in step.ins]
@@ -387,8 +423,7 @@ class Executor:
                     results = self._per_sample(step, vals, n)
                 for k, v in zip(step.outs, results):
                     env[k] = v
-            if observer is not None:
-                observer(step.op, [env[k] for k in step.outs])
+            yield step, env
             for k in step.frees:
                 env[k] = None
         outs = []
@@ -408,6 +443,15 @@ class Executor:
             per.append(self._call(step, step.fn, sample, 0, post))
         return [np.concatenate(rs, axis=0) if rep else np.stack(rs, axis=0)
                 for rs, rep in zip(zip(*per), step.out_replace)]
+
+
+def _drain(gen: Generator[Any, None, list[np.ndarray]]) -> list[np.ndarray]:
+    """Run a schedule generator to its end; its return value."""
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value
 
 
 # --------------------------------------------------------------------------- shared data-movement kernels

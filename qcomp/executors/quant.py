@@ -57,9 +57,9 @@ F32 = np.float32
 # --------------------------------------------------------------------------- compute
 
 
-def _activated(op: Operation, fn):
-    """`fn` followed by the op's fused activation clamp, if it has one."""
-    if not isinstance(op, q.FusedActivation) or not op.has_activation:
+def _activated(op: Operation, fn, clamp: bool = True):
+    """`fn` followed by the op's fused activation clamp, if it has one (and `clamp`)."""
+    if not clamp or not isinstance(op, q.FusedActivation) or not op.has_activation:
         return fn
     lo, hi = op.act_bounds
 
@@ -71,9 +71,9 @@ def _activated(op: Operation, fn):
 
 
 @KERNELS.register(q.Conv2dOp, batch=first_operand)
-def _conv2d(op: q.Conv2dOp, batched: bool):
+def _conv2d(op: q.Conv2dOp, batched: bool, clamp: bool = True):
     s, p, d, g = op.stride_hw, op.pad_tlbr, op.dilation_hw, op.groups
-    return _activated(op, lambda x, w, b=None: kernels.conv2d(x, w, b, s, p, d, g))
+    return _activated(op, lambda x, w, b=None: kernels.conv2d(x, w, b, s, p, d, g), clamp)
 
 
 def _gemm_batchable(op: q.GemmOp, dyn: Sequence[bool]) -> bool:
@@ -84,7 +84,7 @@ def _gemm_batchable(op: q.GemmOp, dyn: Sequence[bool]) -> bool:
 
 
 @KERNELS.register(q.GemmOp, batch=_gemm_batchable)
-def _gemm(op: q.GemmOp, batched: bool):
+def _gemm(op: q.GemmOp, batched: bool, clamp: bool = True):
     alpha, beta, ta, tb = op.alpha_value, op.beta_value, op.ta, op.tb
 
     def gemm(a, b, c=None):
@@ -95,7 +95,13 @@ def _gemm(op: q.GemmOp, batched: bool):
             y += c if beta == 1 else y.dtype.type(beta) * c
         return y
 
-    return _activated(op, gemm)
+    return _activated(op, gemm, clamp)
+
+
+def preactivation_kernel(op: q.Conv2dOp | q.GemmOp):
+    """The batched kernel of a conv2d or gemm without its fused activation clamp (and without
+    fake quantization, which the executor applies after a kernel): the pre-activation sums."""
+    return (_conv2d if isinstance(op, q.Conv2dOp) else _gemm)(op, True, clamp=False)
 
 
 def _matmul_batchable(op: q.MatMulOp, dyn: Sequence[bool]) -> bool:
