@@ -9,7 +9,8 @@ default 4), all on the same calibration data:
 * float: the ONNX model in onnxruntime (the reference of every SNR);
 * qcomp int8_fpga: the shipped pipeline (per-tensor weights, ties to even), run by the shift
   executor, the bit-exact model of the C;
-* qcomp half-up: the same with the target's `rounding: half-up` (what the tie rule is worth);
+* qcomp plain: int8_fpga without equalize-layers, fit-to-grid and correct-bias (what they are worth);
+* qcomp half-up: int8_fpga with the target's `rounding: half-up` (what the tie rule is worth);
 * qcomp per-channel: the same with `weight_granularity: per-channel`;
 * qcomp u8: the same with `pot-scale: {unsigned: true}` (non-negative activations stored as uint8,
   except graph outputs);
@@ -46,8 +47,11 @@ from bench.export_agreement import COMMITTED, ort_run  # noqa: E402
 
 M = ROOT / "models"
 LABELS = {"lenet", "lenet_dynamo", "resnet", "resnet_dynamo"}  # models/digits/test_y.npy
-QCOMP: dict[str, tuple[dict, dict]] = {  # column: (target fields, {pass: options}) replaced in int8_fpga
+#: the passes int8_fpga runs to even out and fit weights and correct biases (the "plain" column leaves them out)
+TUNING = ("equalize-layers", "fit-to-grid", "correct-bias")
+QCOMP: dict[str, tuple[dict, dict]] = {  # column: (target fields, {pass: options, or None: left out}) in int8_fpga
     "qcomp int8_fpga": ({}, {}),
+    "qcomp plain": ({}, dict.fromkeys(TUNING)),
     "qcomp half-up": ({"rounding": "half-up"}, {}),
     "qcomp per-channel": ({"weight_granularity": "per-channel"}, {}),
     "qcomp u8": ({}, {"pot-scale": {"unsigned": True}}),
@@ -63,8 +67,8 @@ def snr_db(out: np.ndarray, ref: np.ndarray) -> float:
 
 
 def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options: dict) -> np.ndarray:
-    """int8_fpga (`target` fields and pass `options` replaced) up to the shift level; the shift
-    executor's dequantized output."""
+    """int8_fpga (`target` fields and pass `options` replaced, passes whose options are None left
+    out) up to the shift level; the shift executor's dequantized output."""
     from qcomp.backend.check import C_STAGES
     from qcomp.context import make_context
     from qcomp.executors.shift import ShiftExecutor, dequantize, quantize_input
@@ -74,6 +78,9 @@ def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options
     pipe = load_pipeline("int8_fpga")
     pipe.target = dataclasses.replace(pipe.target, **target)
     for name, opts in options.items():
+        if opts is None:  # the pass left out
+            pipe.passes = [p for p in pipe.passes if p.name != name]
+            continue
         entry = pipe.find(name)
         assert entry is not None, name
         entry.options.update(opts)

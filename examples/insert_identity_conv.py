@@ -131,28 +131,6 @@ def scale_source_range(value: SSAValue) -> tuple[float, float] | None:
     return op_range(value.owner)
 
 
-def is_identity_conv(op: quant.Conv2dOp) -> bool:
-    """A 1x1, stride-1, unpadded, ungrouped conv with an identity weight and zero (or no) bias and
-    no fused activation: y = x."""
-    w_op = op.weight.owner
-    if not isinstance(w_op, quant.ConstantOp) or quant.float_constant(op.weight) is None:
-        return False
-    if op.stride_hw != [1, 1] or any(op.pad_tlbr) or op.dilation_hw != [1, 1] or op.groups != 1:
-        return False
-    if op.has_activation:
-        return False
-    w = w_op.numpy()
-    if w.shape[2:] != (1, 1) or w.shape[0] != w.shape[1]:
-        return False
-    if not np.array_equal(w[:, :, 0, 0], np.eye(w.shape[0], dtype=w.dtype)):
-        return False
-    if op.bias is not None:
-        b = quant.float_constant(op.bias)
-        if b is None or np.any(b != 0):
-            return False
-    return True
-
-
 @dataclass
 class InsertIdentityConv(RewritePattern):
     """pool(x), x not from a conv -> pool(conv2d(x, identity)), for the pool classes `pools`."""
@@ -188,7 +166,7 @@ class TieIdentityConvRange(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.Conv2dOp, rewriter: PatternRewriter) -> None:
-        if not is_identity_conv(op):
+        if not op.is_identity():
             return
         rng = scale_source_range(op.input)
         if rng is None:
@@ -235,7 +213,7 @@ def restore_bn_ranges(f: func.FuncOp, bn_sigmas: float) -> int:
     copy = f.clone()
     pairs = dict(zip(copy.body.walk(), f.body.walk()))  # the same ops in the same order
     for c in pairs:
-        if isinstance(c, quant.Conv2dOp) and is_identity_conv(c):
+        if isinstance(c, quant.Conv2dOp) and c.is_identity():
             c.output.replace_all_uses_with(c.input)
     restored = 0
     for c, (lo, hi) in bn_ranges(copy, bn_sigmas).items():

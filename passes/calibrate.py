@@ -404,6 +404,25 @@ def load_calibration_data(path: str, f: func.FuncOp, max_samples: int | None) ->
     return CalibrationData([a for _, a in arrays], [label for label, _ in arrays], count)
 
 
+def warn_no_samples(module: ModuleOp, who: str, what: str) -> None:
+    """One warning line from a pass that needs samples and got none, unless the ranges are data-free
+    (`qcomp.calibration` on the module): the driver's data-free warning asks for samples already."""
+    if "qcomp.calibration" not in module.attributes:
+        print(f"qcomp: warning: {who}: no calibration samples: {what}", file=sys.stderr)
+
+
+def load_samples(path: str, f: func.FuncOp, max_samples: int | None, who: str) -> list[np.ndarray]:
+    """The first `max_samples` calibration samples of `path` for `f`, batched, one array per
+    argument, for a pass besides calibrate that runs them (`who` names it in errors)."""
+    try:
+        data = load_calibration_data(path, f, max_samples)
+        xs = data.batch(0, data.count)
+        data.close()
+    except PassFailedException as e:
+        raise PassFailedException(str(e).replace("calibrate:", f"{who}:", 1)) from None
+    return xs
+
+
 # --------------------------------------------------------------------------- progress
 
 

@@ -536,4 +536,22 @@ class PotScalePass(ModulePass):
                 scaler.run(f)
 
 
-__all__ = ["PotScalePass", "range_exponent", "quantize_to", "weight_exponents", "storage_bounds"]
+def pot_scale_from_spec(spec: str, who: str) -> PotScalePass:
+    """The pot-scale a pass before it quantizes its trial copies with: `spec` is that pass's
+    `quantize` option, the pipeline's own pot-scale as text (`pot-scale{weights=per-channel}`,
+    filled in by the pipeline loader, its quotes escaped as \\" so that the pipeline's text
+    parses back), or '' for pot-scale's defaults."""
+    if not spec:
+        return PotScalePass()
+    from xdsl.utils.arg_spec import parse_pipeline
+
+    try:
+        specs = list(parse_pipeline(spec.replace('\\"', '"')))
+        if len(specs) != 1 or specs[0].name != PotScalePass.name:
+            raise ValueError(f"expected one pot-scale{{...}}, got {len(specs)} pass(es)")
+        return PotScalePass.from_pass_spec(specs[0])
+    except Exception as e:  # a parse error or a bad option: one line naming the option
+        raise PassFailedException(f"{who}: quantize='{spec}': {str(e).strip().splitlines()[0]}") from None
+
+
+__all__ = ["PotScalePass", "pot_scale_from_spec", "range_exponent", "quantize_to", "weight_exponents", "storage_bounds"]

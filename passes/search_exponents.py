@@ -16,9 +16,10 @@ sum_k ||y_k - f_k||^2 / ||f_k||^2, i.e. what the output SNR measures.
 
 A moved range is marked on its op, `exp_search = 1 : i64` (coarser) or `-1` (finer), and on the
 function as `arg_exp_search = array<i64: ...>` for the arguments. Runs on float quant IR with
-ranges (after `calibrate`, before `pot-scale`); the candidates are quantized with pot-scale's
-default options on the module's target. The CLI gives it `--calib` as `data`, like calibrate;
-without samples (data-free calibration) it changes nothing and says so in one warning line.
+ranges (after `calibrate`, before `pot-scale`); the candidates are quantized by `quantize`, the
+pipeline's own pot-scale (filled in by the pipeline loader; pot-scale's defaults when empty). The CLI gives it `--calib` as `data`, like calibrate;
+without samples it changes nothing and says so in one warning line (none after data-free
+calibration, whose own warning asks for samples).
 Cost: 2 x (arguments + ops with their own exponent) quantizations and runs of `samples` samples.
 """
 
@@ -97,6 +98,8 @@ class SearchExponentsPass(ModulePass):
     """how many of them each candidate runs"""
     min_gain: float = 0.01
     """keep a move only when it lowers the output error by more than this fraction"""
+    quantize: str = ""
+    """the pot-scale that quantizes the candidates (the pipeline loader fills in the pipeline's own)"""
 
     def __post_init__(self) -> None:
         if self.samples < 1 or not 0.0 <= self.min_gain < 1.0:
@@ -104,27 +107,22 @@ class SearchExponentsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.executors.quant import QuantExecutor
-        from qcomp.passes.calibrate import find_function, load_calibration_data
-        from qcomp.passes.pot_scale import PotScalePass
+        from qcomp.passes.calibrate import find_function, load_samples, warn_no_samples
+        from qcomp.passes.pot_scale import pot_scale_from_spec
 
         f = find_function(op, self.name)
         if not self.data:
-            print("qcomp: warning: search-exponents: no calibration samples (data-free calibration): the "
-                  "exponents are not searched", file=sys.stderr)
+            warn_no_samples(op, self.name, "the exponents are not searched")
             return
         if any(r is None for r in arg_ranges(f)) or not any(_own_exponent(o) for o in f.body.walk()):
             raise PassFailedException("search-exponents: the module has no calibrated ranges: run calibrate first")
-        try:
-            data = load_calibration_data(self.data, f, self.samples)
-            xs = data.batch(0, data.count)
-            data.close()
-        except PassFailedException as e:
-            raise PassFailedException(str(e).replace("calibrate:", "search-exponents:", 1)) from None
+        xs = load_samples(self.data, f, self.samples, self.name)
+        quantizer = pot_scale_from_spec(self.quantize, self.name)
         ref = QuantExecutor(op).run(xs)
 
         def error() -> float:
             trial = op.clone()
-            PotScalePass().apply(ctx, trial)
+            quantizer.apply(ctx, trial)
             return output_error(QuantExecutor(trial).run(xs), ref)
 
         best = error()

@@ -26,8 +26,9 @@ from qcomp.yaml_source import compose_file
 from qcomp.yaml_source import node_value as _node_value
 
 TOP_KEYS = ("name", "description", "target", "plugins", "passes")
-#: passes besides calibrate that read the calibration samples: the CLI's --calib is their `data`
-SAMPLE_PASSES = ("search-exponents",)
+#: passes besides calibrate that read the calibration samples: the CLI's --calib is their `data`;
+#: they quantize trial copies of the module, with the pipeline's own pot-scale as `quantize`
+SAMPLE_PASSES = ("search-exponents", "correct-bias")
 
 
 @dataclass
@@ -67,7 +68,14 @@ class Pipeline:
         from qcomp.passes.set_target import SetTargetPass
 
         head = SetTargetPass.for_spec(self.target)
-        return [head] + [p.instantiate() for p in self.passes]
+        passes = [p.instantiate() for p in self.passes]
+        for i, entry in enumerate(self.passes):  # a sample pass quantizes as the pot-scale after it does
+            if entry.name in SAMPLE_PASSES and "quantize" not in entry.options:
+                later = next((p for p in passes[i + 1 :] if p.name == "pot-scale"), None)
+                if later is not None:
+                    quoted = str(later).replace('"', '\\"')  # so that spec() parses back
+                    passes[i] = dataclasses.replace(passes[i], quantize=quoted)  # type: ignore[call-arg]
+        return [head] + passes
 
     def spec(self) -> str:
         """The same pipeline as a `qcomp-opt -p` string."""

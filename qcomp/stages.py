@@ -1,7 +1,8 @@
 """One pipeline run, kept at the levels that `qcomp report` and `qcomp eval` compare.
 
     st = run_stages(args)        # args: pipeline, model, calib, plugins already loaded
-    st.float_module              # just before pot-scale: float ops and weights
+    st.float_module              # just before pot-scale (or a pass that changes the float function,
+                                 # such as correct-bias): float ops and weights
     st.quant_module              # the quant level after pot-scale (fake quantization)
     st.shift_module              # the shift level (the golden model of the C), None if not lowered
     st.c_passes                  # the pipeline's C stages, to run on a clone of shift_module
@@ -32,7 +33,8 @@ class Stages:
 
 
 def run_stages(args: argparse.Namespace, *, lower: bool = True) -> Stages:
-    """Import `args.model` and run `args.pipeline`, keeping the module before `pot-scale`, after
+    """Import `args.model` and run `args.pipeline`, keeping the module before `pot-scale` (or the
+    first pass before it with `CHANGES_FUNCTION`, whose float network is not the model's), after
     the quant-level passes, and (with `lower`) after the shift-level passes."""
     from qcomp.backend.check import C_STAGES
     from qcomp.cli import prepare_passes, run_passes
@@ -43,12 +45,14 @@ def run_stages(args: argparse.Namespace, *, lower: bool = True) -> Stages:
     if QUANTIZE not in names:
         raise QcompError(f"pipeline '{args.pipeline}' has no {QUANTIZE} pass: nothing is quantized to compare")
     i_pot = len(names) - 1 - names[::-1].index(QUANTIZE)
+    # the float reference is the network before a pass that corrects its float function
+    i_float = next((k for k in range(i_pot) if getattr(passes[k], "CHANGES_FUNCTION", False)), i_pot)
     i_low = names.index(LOWER, i_pot) if LOWER in names[i_pot:] else len(names)
     i_c = min([k for k, n in enumerate(names) if n in C_STAGES and k > i_low] or [len(names)])
     module = import_onnx_file(args.model)
-    run_passes(args, passes[:i_pot], module)
+    run_passes(args, passes[:i_float], module)
     float_module = module.clone()
-    run_passes(args, passes[i_pot:i_low], module)
+    run_passes(args, passes[i_float:i_low], module)
     quant_module = module.clone()
     shift_module = None
     if lower and i_low < len(names):

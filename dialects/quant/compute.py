@@ -80,6 +80,20 @@ class Conv2dOp(QuantOp, FusedActivation, ConvWindow):
     def verify_(self) -> None:
         self.verify_convolved()
 
+    def is_identity(self) -> bool:
+        """y = x: a 1x1, stride-1, unpadded, ungrouped conv with an identity float weight, a zero (or
+        no) bias and no fused activation (what a target that pools only after a conv gets inserted;
+        `equalize-layers` and `correct-bias` see through it, it has no weights of its own to tune)."""
+        w = float_constant(self.weight)
+        if w is None or self.stride_hw != [1, 1] or any(self.pad_tlbr) or self.dilation_hw != [1, 1]:
+            return False
+        if self.groups != 1 or self.has_activation or w.shape[2:] != (1, 1) or w.shape[0] != w.shape[1]:
+            return False
+        if not np.array_equal(w[:, :, 0, 0], np.eye(w.shape[0], dtype=w.dtype)):
+            return False
+        b = float_constant(self.bias) if self.bias is not None else np.zeros(1)
+        return b is not None and not np.any(b != 0)
+
 
 @irdl_op_definition
 class GemmOp(QuantOp, FusedActivation):

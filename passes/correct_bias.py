@@ -1,0 +1,190 @@
+"""`correct-bias`: fold the quantized network's mean error per output channel into each bias.
+
+Rounding weights to a power-of-two grid, and clipping activations to their ranges, shift the
+mean of a layer's pre-activation sums: E[y_q] - E[y_f] = E[W_q x_q] - E[W x] is not zero per
+channel, and a ReLU after the layer turns that shift into a lasting error. Empirical bias
+correction (Nagel et al. 2019, "Data-Free Quantization", section 4.2, with measured means)
+subtracts it: for every conv2d and gemm (one without a bias gets one), in program order, it runs the
+float network and the quantized network side by side on the calibration samples, measures
+the mean of (float - quantized) pre-activation sums per output channel (over samples and
+positions; the quantized sums with the biases above already corrected), and adds it to the
+float bias. Depthwise and grouped convs are included (axis 0 of the weights is the output
+channel either way).
+
+    qcomp-opt model.mlir -p 'calibrate{data="calib.npy"},correct-bias{data="calib.npy"},pot-scale'
+
+Runs on float quant IR with ranges (after `calibrate` and `search-exponents`, right before
+`pot-scale`). The quantized side is this module quantized by `quantize`, the pipeline's own
+pot-scale (the pipeline loader fills it in; pot-scale's defaults when empty), so the
+corrections are measured on the weights and exponents the pipeline will produce. A corrected
+op records `bias_correction = f : f64`, the largest correction over its channels in units of
+its output step 2^e. The CLI gives it `--calib` as `data`; without samples it changes
+nothing and says so in one warning line (none after data-free calibration, whose own warning
+asks for samples). Cost: one float and one
+quantized run of `samples` samples as one batch (memory: `samples` times the largest live
+activations, in float64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import FloatAttr, ModuleOp, f64
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import PassFailedException
+
+from qcomp.dialects import quant as q
+from qcomp.dialects.ranges import arg_ranges, op_range
+from qcomp.registry import register_pass
+
+CORRECTION_ATTR = "bias_correction"
+
+
+def _bias_index(op: Operation) -> int | None:
+    """The operand index of a conv2d's or gemm's constant float bias, if it has one of its own."""
+    if isinstance(op, q.Conv2dOp):
+        if op.is_identity():
+            return None  # a copy: no weights of its own, its inputs' error is its consumers' to correct
+        bias = op.bias
+    elif isinstance(op, q.GemmOp) and op.beta_value == 1.0:
+        bias = op.c
+    else:
+        return None
+    if bias is None or q.float_constant(bias) is None or not bias.has_one_use():
+        return None
+    return list(op.operands).index(bias)
+
+
+def _add_zero_bias(op: Operation) -> None:
+    """Give a conv2d or gemm without a bias a zero one (exact), so that it can be corrected."""
+    if isinstance(op, q.Conv2dOp) and op.bias is None and not op.is_identity():
+        channels = op.weight.type.get_shape()[0]  # type: ignore[attr-defined]
+    elif isinstance(op, q.GemmOp) and op.c is None:
+        channels = op.output.type.get_shape()[-1]  # type: ignore[attr-defined]
+    else:
+        return
+    w = q.float_constant(op.operands[1])
+    if w is None or not q.is_float_tensor(op.results[0].type):
+        return
+    zero = q.replacement_constant(np.zeros(channels), None, w.dtype, f"{q.node_of(op)}.bias")
+    Rewriter.insert_op(zero, InsertPoint.before(op))
+    op.operands = [*op.operands, zero.output]
+
+
+def _channel_axis(op: Operation, replace: bool) -> int:
+    """The output-channel axis of a batched result: 1 (or 2 stacked) for a conv, the last for a gemm."""
+    if isinstance(op, q.Conv2dOp):
+        return 1 if replace else 2
+    return -1
+
+
+def _shrunk_mean(err: np.ndarray, axis: int) -> np.ndarray:
+    """The mean of `err` per channel of `axis`, shrunk towards 0 by its own uncertainty:
+    mean * max(0, 1 - se^2 / mean^2), se the standard error over the averaged elements. A
+    mean within its noise (a gemm measured on a few samples) is not folded in as a bias."""
+    axis %= err.ndim
+    others = tuple(i for i in range(err.ndim) if i != axis)
+    count = err.size // err.shape[axis]
+    mean = np.mean(err, axis=others)
+    var = np.var(err, axis=others) / max(count - 1, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = np.where(mean != 0, np.clip(1.0 - var / (mean * mean), 0.0, 1.0), 0.0)
+    return mean * keep
+
+
+@register_pass
+@dataclass(frozen=True)
+class CorrectBiasPass(ModulePass):
+    """Empirical bias correction: the mean pre-activation error per channel folded into the bias."""
+
+    name = "correct-bias"
+    levels = ("quant",)
+    #: the float network after it is not the model's: `qcomp report` takes its reference before it
+    CHANGES_FUNCTION: ClassVar[bool] = True
+
+    data: str = ""
+    """the calibration samples (as for calibrate); the CLI fills in --calib"""
+    samples: int = 32
+    """how many of them are run (as one batch)"""
+    quantize: str = ""
+    """the pot-scale that quantizes the network (the pipeline loader fills in the pipeline's own)"""
+
+    def __post_init__(self) -> None:
+        if self.samples < 1:
+            raise ValueError("correct-bias: samples must be positive")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from qcomp.executors.base import pair_steps
+        from qcomp.executors.fake_quant import fake_quant
+        from qcomp.executors.quant import QuantExecutor, preactivation_kernel
+        from qcomp.passes.calibrate import find_function, load_samples, warn_no_samples
+        from qcomp.passes.pot_scale import pot_scale_from_spec
+
+        f = find_function(op, self.name)
+        if not self.data:
+            warn_no_samples(op, self.name, "the biases are not corrected")
+            return
+        if any(r is None for r in arg_ranges(f)) or not any(op_range(o) is not None for o in f.body.walk()):
+            raise PassFailedException("correct-bias: the module has no calibrated ranges: run calibrate first")
+        quantizer = pot_scale_from_spec(self.quantize, self.name)
+        xs = load_samples(self.data, f, self.samples, self.name)
+        for o in list(f.body.walk()):
+            _add_zero_bias(o)
+        quantized = op.clone()
+        quantizer.apply(ctx, quantized)
+        fx, qx = QuantExecutor(op), QuantExecutor(quantized)
+        pairs = {id(qs.op): fs for fs, qs in pair_steps(fx, qx, self.name)}
+        corrections: list[tuple[Operation, int, np.ndarray, float]] = []
+        fgen, qgen = fx.stepwise(xs), qx.stepwise(xs)
+        n = xs[0].shape[0]
+        _, fenv = next(fgen)
+        _, qenv = next(qgen)
+        for qs, qenv in qgen:
+            assert qs is not None
+            fs = pairs.get(id(qs.op))
+            if fs is None:
+                continue  # a constant: no float step of its own to keep in step with
+            while next(fgen)[0] is not fs:
+                pass
+            k = _bias_index(fs.op)
+            if k is None or qs.static or qs.fn_batch is None:
+                continue
+            axis = _channel_axis(fs.op, qs.out_replace[0])
+            yf = preactivation_kernel(fs.op)(*[fenv[i] for i in fs.ins])  # type: ignore[arg-type]
+            qvals = [qenv[i] for i in qs.ins]
+            yq = preactivation_kernel(qs.op)(*qvals)  # type: ignore[arg-type]
+            delta = _shrunk_mean(np.asarray(yf, np.float64) - np.asarray(yq, np.float64), axis)
+            bias = np.asarray(qvals[k], np.float64)
+            if delta.size != bias.size:
+                continue  # a gemm's C broadcast over rows as well: no bias per channel to correct
+            delta = delta.reshape(bias.shape)
+            bias_pot = q.pot_of(qs.op.operands[k].type)
+            assert bias_pot is not None, "pot-scale quantizes every bias"
+            qvals[k] = fake_quant(bias + delta, bias_pot, rounding=qx.rounding)
+            for slot, value in zip(qs.outs, qx.run_step(qs, qvals, n)):
+                qenv[slot] = value  # the later layers see this layer corrected
+            out_pot = q.pot_of(qs.op.results[0].type)
+            step = 2.0 ** out_pot.exp if out_pot is not None and not out_pot.per_axis else 1.0
+            corrections.append((fs.op, k, delta, float(np.max(np.abs(delta))) / step))
+        for layer, k, delta, lsb in corrections:
+            self._add_to_bias(layer, k, delta, lsb)
+
+    @staticmethod
+    def _add_to_bias(layer: Operation, k: int, delta: np.ndarray, lsb: float) -> None:
+        old = layer.operands[k]
+        b = q.float_constant(old)
+        assert b is not None
+        new = q.replacement_constant(np.asarray(b, np.float64) + delta, old, b.dtype, f"{q.node_of(layer)}.bias")
+        Rewriter.insert_op(new, InsertPoint.before(layer))
+        layer.operands[k] = new.output
+        owner = old.owner
+        if isinstance(owner, Operation) and not owner.results[0].uses:
+            owner.detach()
+            owner.erase()
+        layer.attributes[CORRECTION_ATTR] = FloatAttr(lsb, f64)
+
