@@ -4,9 +4,9 @@ Quantization Through Weight Equalization and Bias Correction", section 4.1).
 With per-tensor weights, one layer's exponent is set by its largest output channel, and a
 channel whose weights are 100 times smaller keeps 1 or 2 bits. For a producer A (conv2d, depthwise
 and grouped included, or gemm) whose result reaches consumers B (conv2d or gemm) only through
-positively homogeneous ops (ReLU, LeakyReLU, max/avg pooling, zero padding, a flatten into a gemm), scaling A's
-output channel c by 1/s_c and B's input channel c by s_c leaves the network's function exactly as
-it was, since relu(x / s) = relu(x) / s for s > 0. With r1_c the largest |weight| of A's output
+positively homogeneous ops (ReLU, LeakyReLU, max/avg pooling, zero padding, an identity conv, a
+flatten into a gemm), scaling A's output channel c by 1/s_c and B's input channel c by s_c leaves
+the network's function as it was (up to float rounding), since relu(x / s) = relu(x) / s for s > 0. With r1_c the largest |weight| of A's output
 channel c and r2_c that of B's input channel c, s_c = sqrt(r1_c / r2_c) gives both the range
 sqrt(r1_c r2_c): the channels of A and of B become equally wide. Chains (conv -> depthwise -> conv)
 are equalized pair by pair, `iterations` times over.
@@ -57,7 +57,8 @@ class Pair:
     path: list[Operation] = field(default_factory=list)  # between them, a flatten included
 
 
-def _weights(op: q.Conv2dOp | q.GemmOp) -> np.ndarray | None:
+def weights_of(op: q.Conv2dOp | q.GemmOp) -> np.ndarray | None:
+    """The float weights of a conv2d or gemm (float64), if constant and used by it alone."""
     w = q.float_constant(op.operands[1])
     return None if w is None or not op.operands[1].has_one_use() else np.asarray(w, np.float64)
 
@@ -92,7 +93,7 @@ def _producer_ok(op: Operation) -> bool:
     bias = op.operands[2] if len(op.operands) > 2 else None
     if bias is not None and (q.float_constant(bias) is None or not bias.has_one_use()):
         return False
-    return _weights(op) is not None
+    return weights_of(op) is not None
 
 
 def find_pair(a: Operation) -> Pair | None:
@@ -116,11 +117,11 @@ def find_pair(a: Operation) -> Pair | None:
             pair.path.append(user)
             use = next(iter(user.results[0].uses))
             user, index = use.operation, use.index
-        if index != 0 or not isinstance(user, q.Conv2dOp | q.GemmOp) or _weights(user) is None:
+        if index != 0 or not isinstance(user, q.Conv2dOp | q.GemmOp) or weights_of(user) is None:
             return None
         if isinstance(user, q.Conv2dOp) and user.is_identity():
             return None  # an identity conv read by several layers: left an identity
-        w = _weights(user)
+        w = weights_of(user)
         assert w is not None
         reads = w.shape[1] * user.groups if isinstance(user, q.Conv2dOp) else w.shape[1 if user.tb else 0]
         if (isinstance(user, q.GemmOp) and user.ta) or reads != _channels(a) * (repeat if isinstance(user, q.GemmOp) else 1):
@@ -152,7 +153,7 @@ def _in_view(c: Consumer, w: np.ndarray) -> np.ndarray:
 
 def _scale_producer(op: q.Conv2dOp | q.GemmOp, inv: np.ndarray) -> None:
     """Multiply output channel c of `op` (weights, bias, bn_stats) by inv[c]."""
-    w = _weights(op)
+    w = weights_of(op)
     assert w is not None
     if isinstance(op, q.Conv2dOp):
         w = w * inv[:, None, None, None]
@@ -183,28 +184,16 @@ def _replace(op: Operation, k: int, values: np.ndarray) -> None:
         owner.erase()
 
 
-def _activation_peaks(op: Operation) -> np.ndarray | None:
-    """|mean| + 3 std per channel of a producer's output from its `bn_stats` (a folded BN), if any."""
-    stats = op.attributes.get("bn_stats")
-    if not isinstance(stats, ArrayAttr) or len(stats.data) != 2:
-        return None
-    mean, std = (np.asarray(s.get_values(), np.float64) for s in stats.data)  # type: ignore[attr-defined]
-    return np.abs(mean) + 3 * np.abs(std)
-
-
-def equalize(pair: Pair, activations: bool = False) -> np.ndarray:
+def equalize(pair: Pair) -> np.ndarray:
     """Equalize one pair in place; the factors s applied (A's channel c divided by s[c])."""
     a = pair.producer
-    wa = _weights(a)
+    wa = weights_of(a)
     assert wa is not None
     channels = _channels(a)
     r1 = _out_absmax(a, wa)
-    peaks = _activation_peaks(a) if activations else None
-    if peaks is not None and peaks.shape == r1.shape and np.all(peaks > 0):
-        r1 = np.sqrt(r1 * peaks * (np.max(r1) / np.max(peaks)))  # A's weights and output together
     r2 = np.zeros(channels)
     for c in pair.consumers:
-        w = _weights(c.op)
+        w = weights_of(c.op)
         assert w is not None
         r2 = np.maximum(r2, _max_by(_in_view(c, w), np.abs(w), channels))
     ok = (r1 > 0) & (r2 > 0)
@@ -221,7 +210,7 @@ def rescale(pair: Pair, s: np.ndarray) -> None:
     smallest and largest factor, exact for one factor shared by all channels)."""
     _scale_producer(pair.producer, 1.0 / s)
     for c in pair.consumers:
-        w = _weights(c.op)
+        w = weights_of(c.op)
         assert w is not None
         _replace(c.op, 1, w * s[_in_view(c, w)])
     for o in [pair.producer, *pair.path]:
@@ -247,8 +236,6 @@ class EqualizeLayersPass(ModulePass):
 
     iterations: int = 4
     """sweeps over all pairs (a chain conv -> depthwise -> conv converges over sweeps)"""
-    activations: bool = False
-    """weigh A's output ranges (from a folded BN's statistics) with its weights"""
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
@@ -261,7 +248,7 @@ class EqualizeLayersPass(ModulePass):
         for _ in range(self.iterations):
             for producer in list(op.walk()):
                 pair = find_pair(producer)
-                if pair is not None and np.any((s := equalize(pair, self.activations)) != 1.0):
+                if pair is not None and np.any((s := equalize(pair)) != 1.0):
                     total[id(producer)] = (producer, total.get(id(producer), (producer, 1.0))[1] * s)
         for producer, s in total.values():
             producer.attributes[EQUALIZED_ATTR] = FloatAttr(float(np.max(s) / np.min(s)), f64)

@@ -38,6 +38,8 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.ranges import op_range
+from qcomp.passes.equalize_layers import find_pair, rescale, weights_of
+from qcomp.passes.pot_scale import quantize_to, range_exponent
 from qcomp.registry import register_pass
 from qcomp.target import target_of
 
@@ -52,12 +54,10 @@ class _Grid:
     per_channel: bool
 
     def weight_noise(self, w: np.ndarray, axis: int, scale: float) -> float:
-        """Quantization noise of `w * scale` per nonzero element (zero padding of a kernel changes
-        nothing), over its largest value squared; the
-        exponents (searched as pot-scale does) come from the whole tensor's largest values, the
-        error from at most SAMPLE of its elements (an evenly strided subset per channel)."""
-        from qcomp.passes.pot_scale import quantize_to, range_exponent
-
+        """Quantization noise of `w * scale` per nonzero weight (zero padding of a kernel changes
+        nothing) over its largest value squared. The exponents are searched as pot-scale does,
+        from the largest values of the whole tensor (or channel); the error is measured on at most
+        SAMPLE of its elements (an evenly strided subset)."""
         rows = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1) * scale
         peaks = np.max(np.abs(rows), axis=1)
         if not self.per_channel:
@@ -74,8 +74,6 @@ class _Grid:
 
     def activation_noise(self, peak: float, scale: float) -> float:
         """Rounding noise (step^2 / 12) of a tensor with largest value `peak * scale`, over it squared."""
-        from qcomp.passes.pot_scale import range_exponent
-
         m = peak * scale
         if m <= 0:
             return 0.0
@@ -88,16 +86,18 @@ class _Grid:
 
 
 def _octave_candidates(values: list[float], signs: list[int], qmax: int) -> list[float]:
-    """The shifts a in (-1, 1) that put one of `values * 2^(sign * a)` at the top of its grid."""
+    """The shifts a in (-1, 1) that put one of the tensors at the top of its grid: the one with
+    largest value v moves to v * 2^(-sign * a) (sign 1 for A's weights and output, -1 for B's
+    weights), just below qmax * 2^k (by 1e-9 octaves, so that it stays on that grid)."""
     out = {0.0}
     for v, sgn in zip(values, signs):
         if v <= 0:
             continue
         t = math.log2(v / qmax)
-        frac = t - math.floor(t)  # moving down by frac (or up by 1 - frac) lands on the grid top
-        for a in (frac, frac - 1.0):
-            out.add(a * sgn)  # A side moves by -a, B side by +a
-    return sorted(a * (1 - 1e-9) for a in out if -1 < a < 1)
+        frac = t - math.floor(t)  # down by frac octaves, or up by 1 - frac, lands on a grid top
+        for down in (frac, frac - 1.0):
+            out.add(sgn * (down + 1e-9))
+    return sorted(a for a in out if -1 < a < 1)
 
 
 @register_pass
@@ -112,8 +112,6 @@ class FitToGridPass(ModulePass):
     """apply a rescaling only when it lowers the pair's relative noise by more than this fraction"""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from qcomp.passes.equalize_layers import _weights, find_pair, rescale
-
         target = target_of(op)
         if not any(op_range(o) is not None for o in op.walk()):
             raise PassFailedException("fit-to-grid: the module has no calibrated ranges: run calibrate first")
@@ -123,10 +121,10 @@ class FitToGridPass(ModulePass):
             pair = find_pair(producer)
             if pair is None or (r := op_range(producer)) is None:
                 continue
-            wa = _weights(pair.producer)
+            wa = weights_of(pair.producer)
             assert wa is not None
             a_axis = 0 if isinstance(pair.producer, q.Conv2dOp) or pair.producer.tb else 1
-            consumers = [(c, _weights(c.op)) for c in pair.consumers]
+            consumers = [(c, weights_of(c.op)) for c in pair.consumers]
             peak = max(abs(r[0]), abs(r[1]))
 
             def noise(a: float, wa=wa, a_axis=a_axis, peak=peak, consumers=consumers) -> float:  # type: ignore[no-untyped-def]
