@@ -26,8 +26,8 @@ from qcomp.yaml_source import compose_file
 from qcomp.yaml_source import node_value as _node_value
 
 TOP_KEYS = ("name", "description", "target", "plugins", "passes")
-#: passes besides calibrate that read the calibration samples: the CLI's --calib is their `data`;
-#: they quantize trial copies of the module, with the pipeline's own pot-scale as `quantize`
+#: passes besides calibrate that read the calibration samples: calibrate's `data` (the CLI's --calib)
+#: is theirs, and they quantize with the pipeline's own pot-scale as `quantize` (see instantiate)
 SAMPLE_PASSES = ("search-exponents", "correct-bias")
 
 
@@ -69,12 +69,17 @@ class Pipeline:
 
         head = SetTargetPass.for_spec(self.target)
         passes = [p.instantiate() for p in self.passes]
-        for i, entry in enumerate(self.passes):  # a sample pass quantizes as the pot-scale after it does
-            if entry.name in SAMPLE_PASSES and "quantize" not in entry.options:
-                later = next((p for p in passes[i + 1 :] if p.name == "pot-scale"), None)
-                if later is not None:
-                    quoted = str(later).replace('"', '\\"')  # so that spec() parses back
-                    passes[i] = dataclasses.replace(passes[i], quantize=quoted)  # type: ignore[call-arg]
+        calibrate = self.find("calibrate")
+        samples = calibrate.options.get("data") if calibrate is not None else None
+        for i, entry in enumerate(self.passes):  # a sample pass runs calibrate's samples and
+            if entry.name not in SAMPLE_PASSES:  # quantizes as the pot-scale after it does
+                continue
+            if "data" not in entry.options and samples:
+                passes[i] = dataclasses.replace(passes[i], data=str(samples))  # type: ignore[call-arg]
+            later = next((p for p in passes[i + 1 :] if p.name == "pot-scale"), None)
+            if "quantize" not in entry.options and later is not None:
+                quoted = str(later).replace('"', '\\"')  # so that spec() parses back
+                passes[i] = dataclasses.replace(passes[i], quantize=quoted)  # type: ignore[call-arg]
         return [head] + passes
 
     def spec(self) -> str:
@@ -276,7 +281,4 @@ def configure_calibration(pipe: Pipeline, calib: str | None, input_range: str | 
             entry.options["method"] = "data-free"
     if entry.options.get("method") == "data-free" and input_range:
         entry.options["input-range"] = input_range
-    for other in pipe.passes:  # passes that run the calibration samples too
-        if other.name in SAMPLE_PASSES and "data" not in other.options and calib:
-            other.options["data"] = calib
 

@@ -27,6 +27,10 @@ func.func @main(%x: tensor<1x4xf32>) -> tensor<1x2xf32> attributes {arg_ranges =
 // RUN: sed 's/^  - pot-scale:/  - pot-scale:\n      weights: per-channel/' %repo/pipelines/int8_fpga.yaml > %t/pc.yaml
 // RUN: qcomp --pipeline %t/pc.yaml --calib %models/digits/calib.npy --print-pipeline | filecheck %s --check-prefix=SPEC-PC
 // SPEC-PC: correct-bias{data="{{.*}}calib.npy" quantize="pot-scale{weights=\"per-channel\"}"},pot-scale{weights="per-channel"}
+// A pipeline whose calibrate names its own samples gives them to correct-bias too (the API, no CLI).
+// RUN: sed 's|^      method: mse$|      method: mse\n      data: %t/half.npy|' %repo/pipelines/int8_fpga.yaml > %t/own.yaml
+// RUN: qcomp --pipeline %t/own.yaml --print-pipeline | filecheck %s --check-prefix=OWN
+// OWN: correct-bias{data="{{.*}}half.npy" quantize="pot-scale"}
 // RUN: sed '/^  - correct-bias$/d' %repo/pipelines/int8_fpga.yaml > %t/nobc.yaml
 // RUN: qcomp eval -q --pipeline %t/nobc.yaml %models/lenet/lenet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=LENET-NOBC
 // LENET-NOBC: shift executor {{.*}}35.35
