@@ -18,11 +18,11 @@ Runs on float quant IR with ranges (after `calibrate` and `search-exponents`, ri
 pot-scale (the pipeline loader fills it in; pot-scale's defaults when empty), so the
 corrections are measured on the weights and exponents the pipeline will produce. A corrected
 op records `bias_correction = f : f64`, the largest correction over its channels in units of
-its output step 2^e. The CLI gives it `--calib` as `data`; without samples it changes
-nothing and says so in one warning line (none after data-free calibration, whose own warning
-asks for samples). Cost: one float and one
-quantized run of `samples` samples as one batch (memory: `samples` times the largest live
-activations, in float64).
+its output step 2^e. A pipeline gives it calibrate's samples (the CLI's --calib) as `data`;
+without samples it changes nothing and says so in one warning line (none after data-free
+calibration, whose own warning asks for samples). Cost: one float and one quantized run of
+`samples` samples as one batch (memory: `samples` times the largest live activations, in
+float64).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from xdsl.utils.exceptions import PassFailedException
 from qcomp.dialects import quant as q
 from qcomp.dialects.ranges import arg_ranges, op_range
 from qcomp.registry import register_pass
+from qcomp.rewriting import replace_constant
 
 CORRECTION_ATTR = "bias_correction"
 
@@ -108,7 +109,7 @@ class CorrectBiasPass(ModulePass):
     CHANGES_FUNCTION: ClassVar[bool] = True
 
     data: str = ""
-    """the calibration samples (as for calibrate); the CLI fills in --calib"""
+    """the calibration samples (as for calibrate); a pipeline gives it calibrate's (the CLI's --calib)"""
     samples: int = 32
     """how many of them are run (as one batch)"""
     quantize: str = ""
@@ -172,19 +173,7 @@ class CorrectBiasPass(ModulePass):
             step = 2.0 ** out_pot.exp if out_pot is not None and not out_pot.per_axis else 1.0
             corrections.append((fs.op, k, delta, float(np.max(np.abs(delta))) / step))
         for layer, k, delta, lsb in corrections:
-            self._add_to_bias(layer, k, delta, lsb)
-
-    @staticmethod
-    def _add_to_bias(layer: Operation, k: int, delta: np.ndarray, lsb: float) -> None:
-        old = layer.operands[k]
-        b = q.float_constant(old)
-        assert b is not None
-        new = q.replacement_constant(np.asarray(b, np.float64) + delta, old, b.dtype, f"{q.node_of(layer)}.bias")
-        Rewriter.insert_op(new, InsertPoint.before(layer))
-        layer.operands[k] = new.output
-        owner = old.owner
-        if isinstance(owner, Operation) and not owner.results[0].uses:
-            owner.detach()
-            owner.erase()
-        layer.attributes[CORRECTION_ATTR] = FloatAttr(lsb, f64)
-
+            b = q.float_constant(layer.operands[k])
+            assert b is not None
+            replace_constant(layer, k, np.asarray(b, np.float64) + delta, "bias")
+            layer.attributes[CORRECTION_ATTR] = FloatAttr(lsb, f64)

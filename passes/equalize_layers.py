@@ -30,12 +30,12 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, FloatAttr, ModuleOp, f64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.ranges import op_range, set_range
 from qcomp.registry import register_pass
+from qcomp.rewriting import replace_constant
 
 EQUALIZED_ATTR = "equalized"
 
@@ -159,29 +159,17 @@ def _scale_producer(op: q.Conv2dOp | q.GemmOp, inv: np.ndarray) -> None:
         w = w * inv[:, None, None, None]
     else:
         w = w * (inv[:, None] if op.tb else inv[None, :])
-    _replace(op, 1, w)
+    replace_constant(op, 1, w, "weight")
     if len(op.operands) > 2:
         b = q.float_constant(op.operands[2])
         assert b is not None
         b64 = np.asarray(b, np.float64)
-        _replace(op, 2, b64 * inv.reshape(b64.shape) if b64.size == inv.size else b64 * inv)
+        replace_constant(op, 2, b64 * inv.reshape(b64.shape) if b64.size == inv.size else b64 * inv, "bias")
     stats = op.attributes.get("bn_stats")
     if isinstance(stats, ArrayAttr) and len(stats.data) == 2:
         mean, std = (np.asarray(s.get_values()) for s in stats.data)  # type: ignore[attr-defined]
         op.attributes["bn_stats"] = ArrayAttr([DenseArrayBase.from_list(f64, [float(v) for v in mean * inv]),
                                                DenseArrayBase.from_list(f64, [float(v) for v in std * inv])])
-
-
-def _replace(op: Operation, k: int, values: np.ndarray) -> None:
-    old = op.operands[k]
-    dtype = q.float_constant(old).dtype  # type: ignore[union-attr]
-    new = q.replacement_constant(values, old, dtype, f"{q.node_of(op)}.{'weight' if k == 1 else 'bias'}")
-    Rewriter.insert_op(new, InsertPoint.before(op))
-    op.operands[k] = new.output
-    owner = old.owner
-    if isinstance(owner, Operation) and not owner.results[0].uses:
-        owner.detach()
-        owner.erase()
 
 
 def equalize(pair: Pair) -> np.ndarray:
@@ -212,7 +200,7 @@ def rescale(pair: Pair, s: np.ndarray) -> None:
     for c in pair.consumers:
         w = weights_of(c.op)
         assert w is not None
-        _replace(c.op, 1, w * s[_in_view(c, w)])
+        replace_constant(c.op, 1, w * s[_in_view(c, w)], "weight")
     for o in [pair.producer, *pair.path]:
         if (r := op_range(o)) is not None:
             lo, hi = r

@@ -17,10 +17,10 @@ sum_k ||y_k - f_k||^2 / ||f_k||^2, i.e. what the output SNR measures.
 A moved range is marked on its op, `exp_search = 1 : i64` (coarser) or `-1` (finer), and on the
 function as `arg_exp_search = array<i64: ...>` for the arguments. Runs on float quant IR with
 ranges (after `calibrate`, before `pot-scale`); the candidates are quantized by `quantize`, the
-pipeline's own pot-scale (filled in by the pipeline loader; pot-scale's defaults when empty). The CLI gives it `--calib` as `data`, like calibrate;
-without samples it changes nothing and says so in one warning line (none after data-free
-calibration, whose own warning asks for samples).
-Cost: 2 x (arguments + ops with their own exponent) quantizations and runs of `samples` samples.
+pipeline's own pot-scale (filled in by the pipeline loader; pot-scale's defaults when empty). A
+pipeline gives it calibrate's samples (the CLI's --calib) as `data`; without samples it changes
+nothing and says so in one warning line (none after data-free calibration, whose own warning
+asks for samples). Cost: 2 x (arguments + ops with their own exponent) quantizations and runs of `samples` samples.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class SearchExponentsPass(ModulePass):
     levels = ("quant",)
 
     data: str = ""
-    """the calibration samples (as for calibrate); the CLI fills in --calib"""
+    """the calibration samples (as for calibrate); a pipeline gives it calibrate's (the CLI's --calib)"""
     samples: int = 64
     """how many of them each candidate runs"""
     min_gain: float = 0.01

@@ -5,6 +5,7 @@
     rewriter.replace_op(conv, new)
 
 `erase_dead` removes the producers a rewrite left without uses (the walker does not).
+`replace_constant` gives an op a new float constant operand in place (outside a rewrite walk).
 
 `rebuild` makes a new op of the same class as `op` that keeps *every* attribute and
 property of it (the ONNX node name, a fused activation's `act_min`/`act_max`, `fused`,
@@ -67,3 +68,23 @@ def erase_dead(rewriter: PatternRewriter, values: Sequence[SSAValue | None]) -> 
         seen.add(id(op))
         if op.parent is not None and all(not r.uses for r in op.results):
             rewriter.erase_op(op)
+
+
+def replace_constant(op: Operation, index: int, values, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Operand `index` of `op` becomes a new float `quant.constant` holding `values` (in the old
+    constant's dtype, named like it, else `<node>.<role>`), inserted before `op`; the old constant
+    is erased when nothing else reads it."""
+    from xdsl.rewriter import InsertPoint, Rewriter
+
+    from qcomp.dialects import quant
+
+    old = op.operands[index]
+    data = quant.float_constant(old)
+    assert data is not None, "replace_constant replaces float constants"
+    new = quant.replacement_constant(values, old, data.dtype, f"{quant.node_of(op)}.{role}")
+    Rewriter.insert_op(new, InsertPoint.before(op))
+    op.operands[index] = new.output
+    owner = old.owner
+    if isinstance(owner, Operation) and not owner.results[0].uses:
+        owner.detach()
+        owner.erase()
