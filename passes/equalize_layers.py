@@ -91,8 +91,10 @@ def _producer_ok(op: Operation) -> bool:
     if op.has_activation and op.act_bounds != (0.0, float("inf")):
         return False  # ReLU6 / Clip: clip(x / s, 0, 6) is not clip(x, 0, 6) / s
     bias = op.operands[2] if len(op.operands) > 2 else None
-    if bias is not None and (q.float_constant(bias) is None or not bias.has_one_use()):
-        return False
+    if bias is not None:
+        b = q.float_constant(bias)
+        if b is None or not bias.has_one_use() or b.size != _channels(op):
+            return False  # shared, not constant, or broadcast (one value for every channel)
     return weights_of(op) is not None
 
 
@@ -164,7 +166,7 @@ def _scale_producer(op: q.Conv2dOp | q.GemmOp, inv: np.ndarray) -> None:
         b = q.float_constant(op.operands[2])
         assert b is not None
         b64 = np.asarray(b, np.float64)
-        replace_constant(op, 2, b64 * inv.reshape(b64.shape) if b64.size == inv.size else b64 * inv, "bias")
+        replace_constant(op, 2, b64 * inv.reshape(b64.shape), "bias")
     stats = op.attributes.get("bn_stats")
     if isinstance(stats, ArrayAttr) and len(stats.data) == 2:
         mean, std = (np.asarray(s.get_values()) for s in stats.data)  # type: ignore[attr-defined]
