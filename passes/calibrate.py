@@ -35,6 +35,18 @@ Methods (`method`), all per tensor:
     saturate, exactly the target arithmetic). That is what a histogram estimates, without
     the binning error, for a few extra fake-quantizations per value and batch. The range
     is [min, max] clipped to [qmin * 2^e, qmax * 2^e], so pot-scale's rule gives back e.
+    **What the tensor is for** (`consumer_aware`, on by default): a tensor read only by
+    elementwise functions (sigmoid, tanh, hard-sigmoid, hard-swish...) or a softmax, directly
+    or through reshape / flatten, is judged by the error *after* them,
+    sum((g(fq_e(x)) - g(x))^2) summed over its readers g: the saturated tails of a sigmoid
+    cost nothing there, so the grid is spent around the decision boundary instead of on
+    logits far from it. A function result gets the same treatment from `outputs`, which
+    says what the user does with the model's outputs: `values` (their own squared error),
+    `sigmoid` (thresholded logits, e.g. a detector's score: the error after a sigmoid) or
+    `softmax` (class logits: the error after a softmax over the last axis; a result that
+    is a sigmoid's or softmax's own output keeps its own error). A tensor that
+    any other op reads keeps its own squared error, plus its readers' errors when some of
+    them are functions.
   * `kl`: TensorRT-style entropy calibration: a 2048-bin histogram of |x| over
     [0, max|x|]; for every candidate threshold bin i >= 128 the reference distribution
     (bins < i, the outliers folded into bin i - 1) is compared with its 128-level
@@ -81,13 +93,15 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
 )
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
 from qcomp.dialects.ranges import set_arg_ranges, set_range
+from qcomp.dialects.traits import ElementwiseFunction
 from qcomp.errors import QcompError
+from qcomp.numerics import functions as fn
 from qcomp.passes.pot_scale import range_exponent, storage_bounds
 from qcomp.registry import register_pass
 from qcomp.target import target_of
@@ -104,6 +118,17 @@ MSE_CANDIDATES = 12
 # --------------------------------------------------------------------------- statistics
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A function a tensor's error is measured after (mse `consumer_aware`): the float kernels
+    of the reader chain on a whole batch, and whether it is elementwise (then a strided sample
+    of the values will do; a softmax needs whole samples)."""
+
+    fn: Any
+    elementwise: bool
+    label: str
+
+
 @dataclass
 class Stats:
     """Running statistics of one value."""
@@ -113,6 +138,8 @@ class Stats:
     hist: np.ndarray | None = None  # pass two: histogram (percentile: signed; kl: |x|)
     errs: np.ndarray | None = None  # pass two (mse): squared error per candidate exponent
     exps: list[int] = field(default_factory=list)  # mse candidates
+    readers: list[Reader] = field(default_factory=list)  # mse: the functions the error is taken after
+    own: bool = True  # mse: the tensor's own squared error counts (an op other than a function reads it)
     nonfinite: bool = False  # an inf or NaN was seen
 
     def update_minmax(self, x: np.ndarray) -> None:
@@ -206,6 +233,17 @@ def kl_threshold(hist: np.ndarray, amax: float, levels: int = KL_LEVELS) -> floa
     best = float(kl.min())
     i = max(c for c, k in zip(cands, kl) if k <= best + 1e-9 * max(abs(best), 1e-3))
     return i * width
+
+
+def _fake_quant_into(v: np.ndarray, e: int, qmin: int, qmax: int, t: np.ndarray, d: np.ndarray) -> None:
+    """d = clip(round_half_up(v * 2^-e), qmin, qmax) * 2^e in place (t: scratch), as quantize_to:
+    the factors are powers of two (exact products), so the values are the same."""
+    np.multiply(v, 2.0 ** -e, out=t)
+    np.floor(t, out=d)
+    t -= d
+    d += t >= 0.5
+    np.clip(d, qmin, qmax, out=d)
+    d *= 2.0 ** e
 
 
 # --------------------------------------------------------------------------- data
@@ -480,6 +518,52 @@ def _calibrated(op: Operation) -> bool:
 
 
 
+OUTPUT_USES = ("values", "sigmoid", "softmax")
+
+
+def _softmax_last(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def readers_of(value: SSAValue, outputs: str = "values") -> tuple[list[Reader], bool]:
+    """What `value`'s mse is measured after (module docstring, "What the tensor is for"): the
+    function readers (elementwise functions, softmax, through reshape / flatten; a function
+    result by `outputs`), and whether its own squared error counts too (another op reads it)."""
+    from qcomp.executors.base import reshape_kernel, reshape_like
+    from qcomp.executors.quant import KERNELS
+
+    readers: list[Reader] = []
+    own = False
+    for use in value.uses:
+        user = use.operation
+        if isinstance(user, func.ReturnOp):
+            if isinstance(value.owner, q.SigmoidOp | q.SoftmaxOp):
+                own = True  # already probabilities: `outputs` describes logits
+            elif outputs == "sigmoid":
+                readers.append(Reader(fn.sigmoid, True, "the output's sigmoid"))
+            elif outputs == "softmax":
+                readers.append(Reader(_softmax_last, False, "the output's softmax"))
+            else:
+                own = True
+        elif isinstance(user, q.ReshapeOp | q.FlattenOp) and reshape_like(user, [True]):
+            inner, inner_own = readers_of(user.results[0], outputs)
+            own |= inner_own
+            k = reshape_kernel(user, True)
+            for r in inner:  # an elementwise reader does not care about the shape
+                readers.append(r if r.elementwise else Reader(lambda x, k=k, g=r.fn: g(k(x)), False, r.label))
+        elif user.has_trait(ElementwiseFunction) or (
+                isinstance(user, q.SoftmaxOp) and (spec := KERNELS.lookup(user)) is not None
+                and spec.batchable(user, [True])):
+            spec = KERNELS.lookup(user)
+            assert spec is not None
+            readers.append(Reader(spec.factory(user, True), not isinstance(user, q.SoftmaxOp),
+                                  f"{user.name} '{q.node_of(user)}'"))
+        else:
+            own = True
+    return readers, own or not readers
+
+
 @register_pass
 @dataclass(frozen=True)
 class CalibratePass(ModulePass):
@@ -505,6 +589,10 @@ class CalibratePass(ModulePass):
     """data-free: a value after a BatchNorm spans beta +- bn_sigmas * |gamma| per channel."""
     synthetic_method: str = "mse"
     """data-free: how the synthetic samples become ranges (minmax | percentile | mse | kl)."""
+    consumer_aware: bool = True
+    """mse: judge a tensor read by sigmoid / softmax / other functions by the error after them."""
+    outputs: str = "values"
+    """mse: what the model's outputs are for: values (own error) | sigmoid (thresholded logits) | softmax."""
 
     @property
     def stat_method(self) -> str:
@@ -521,6 +609,8 @@ class CalibratePass(ModulePass):
         if self.synthetic_method not in STAT_METHODS:
             raise ValueError(f"calibrate: synthetic-method='{self.synthetic_method}' must be one of "
                              f"{', '.join(STAT_METHODS)}")
+        if self.outputs not in OUTPUT_USES:
+            raise ValueError(f"calibrate: outputs='{self.outputs}' must be one of {', '.join(OUTPUT_USES)}")
         if self.samples < 1 or not self.bn_sigmas > 0:
             raise ValueError("calibrate: samples and bn-sigmas must be positive")
         if self.input_range:
@@ -557,6 +647,9 @@ class CalibratePass(ModulePass):
         arg_stats = [Stats() for _ in f.args]
         op_stats: dict[Operation, Stats] = {o: Stats() for o in ops}
         bits = target_of(op).activation_bits
+        if self.stat_method == "mse" and self.consumer_aware:
+            for st, v in [*zip(arg_stats, f.args), *((op_stats[o], o.results[0]) for o in ops)]:
+                st.readers, st.own = readers_of(v, self.outputs)
         try:
             self._collect(ex, data, arg_stats, op_stats, bits)
         finally:
@@ -640,6 +733,16 @@ class CalibratePass(ModulePass):
         v = np.asarray(x).reshape(-1)
         return v[:: -(-v.size // MSE_SAMPLE)] if v.size > MSE_SAMPLE else v
 
+    @staticmethod
+    def _mse_samples(x: np.ndarray) -> np.ndarray:
+        """The leading samples of one batch of a tensor (at most about MSE_SAMPLE values, at
+        least one sample): for a reader that needs whole samples (a softmax)."""
+        v = np.asarray(x)
+        if v.ndim == 0:
+            return v
+        per = max(1, v[0].size)
+        return v[: max(1, MSE_SAMPLE // per)]
+
     def _prepare(self, st: Stats, bits: int) -> None:
         if st.lo > st.hi:
             return
@@ -659,21 +762,24 @@ class CalibratePass(ModulePass):
             st.hist += _bin_counts(np.abs(x), 0.0, st.amax)
         elif self.stat_method == "mse" and st.errs is not None:
             # float64 after striding (the same values as striding the float64 copy, for a
-            # fraction of the memory); the candidates' errors as before, one exact dot each
-            v = np.asarray(self._mse_values(x), np.float64)
+            # fraction of the memory); the candidates' errors, one exact dot each
             qmin, qmax = storage_bounds(bits)
-            t, d = np.empty_like(v), np.empty_like(v)
-            for k, e in enumerate(st.exps):
-                # quantize_to: q = clip(round_half_up(v * 2^-e)), then d = q * 2^e - v, in place:
-                # the factors are powers of two (exact products), so the values are the same
-                np.multiply(v, 2.0 ** -e, out=t)
-                np.floor(t, out=d)
-                t -= d
-                d += t >= 0.5
-                np.clip(d, qmin, qmax, out=d)
-                d *= 2.0 ** e
-                d -= v
-                st.errs[k] += float(np.dot(d, d))
+            if st.own:
+                v = np.asarray(self._mse_values(x), np.float64)
+                t, d = np.empty_like(v), np.empty_like(v)
+                for k, e in enumerate(st.exps):
+                    _fake_quant_into(v, e, qmin, qmax, t, d)
+                    d -= v
+                    st.errs[k] += float(np.dot(d, d))
+            for r in st.readers:
+                # an elementwise reader takes the strided sample, a softmax whole samples
+                v = np.asarray(self._mse_values(x) if r.elementwise else self._mse_samples(x), np.float64)
+                ref = np.asarray(r.fn(v), np.float64).reshape(-1)
+                t, d = np.empty_like(v), np.empty_like(v)
+                for k, e in enumerate(st.exps):
+                    _fake_quant_into(v, e, qmin, qmax, t, d)
+                    g = np.asarray(r.fn(d), np.float64).reshape(-1) - ref
+                    st.errs[k] += float(np.dot(g, g))
 
     def _finish(self, st: Stats, bits: int) -> tuple[float, float]:
         if self.stat_method == "minmax":

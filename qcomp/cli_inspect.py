@@ -58,7 +58,11 @@ def build_eval_parser() -> argparse.ArgumentParser:
                     "agreement with float, and the output SNR against float.")
     _common(p)
     p.add_argument("--data", help="the evaluation samples: .npy (N, ...) float32, .npz or a directory of NAME.npy")
-    p.add_argument("--labels", help="integer class labels (N,) .npy: report accuracy instead of agreement")
+    p.add_argument("--labels", help="integer class labels (N,) .npy: report accuracy instead of agreement "
+                                    "(with --threshold: 0/1 per output value)")
+    p.add_argument("--threshold", type=float, metavar="T",
+                   help="decisions are output > T, one per output value (a detector's score, a binary logit), "
+                        "instead of the top-1 class")
     p.add_argument("--json", nargs="?", const="-", metavar="FILE",
                    help="also write the numbers as JSON to FILE (to stdout instead of the table without FILE)")
     p.add_argument("--cc", help="C compiler for the C stage (default $CC or cc)")
@@ -163,14 +167,16 @@ def evaluate(args: argparse.Namespace) -> None:
         rows = evaluate(str(args.model), st, xs, labels=labels, cc=args.cc, cflags=args.cflags.split(),
                         c=not args.no_c, qdq=not args.no_qdq, mcu=args.mcu, mcu_cc=args.mcu_cc,
                         mcu_cflags=args.mcu_cflags.split(), mcu_timeout=args.mcu_timeout,
-                        progress=lambda s: bar.set_postfix_str(s, refresh=True), tick=bar.update)
+                        progress=lambda s: bar.set_postfix_str(s, refresh=True), tick=bar.update,
+                        threshold=args.threshold)
+    what = "" if args.threshold is None else f"decision > {args.threshold:g} "  # top-1 unless said
     meta = dict(model=str(args.model), pipeline=str(args.pipeline), data=str(args.data), samples=int(n),
-                metric="accuracy" if labels is not None else "agreement with float")
+                metric=f"{what}accuracy" if labels is not None else f"{what}agreement with float")
     doc = json.dumps(eval_json(rows, **meta), indent=1) + "\n"
     if args.json == "-":
         sys.stdout.write(doc)
         return
-    print(format_table(rows, labels is not None, n))
+    print(format_table(rows, labels is not None, n, args.threshold))
     if args.json:
         write_atomically({Path(args.json): doc})
         log(args, f"wrote {args.json}")

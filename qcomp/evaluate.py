@@ -9,7 +9,9 @@ the same C cross-built for a Cortex-M4 and run under qemu (qcomp.backend.check.r
 target the int8_mcu pipeline is for, on the emulated board rather than the host), and the
 exported QDQ model in onnxruntime. Per stage: top-1 accuracy against `labels`, or without
 labels the top-1 agreement with float, and the output SNR against float in dB (the first
-graph output; top-1 is the argmax over its flattened values). The C stages also say how many
+graph output; top-1 is the argmax over its flattened values). With `threshold=T` (a detector's
+score, a binary classifier's logit) the decisions are `value > T`, one per output value, and the
+column is the fraction of decisions that agree with float's (or with 0/1 `labels`). The C stages also say how many
 samples are bit-exact with the shift executor, the Cortex-M4 one its instructions per sample.
 """
 
@@ -148,11 +150,19 @@ def _top1(out: np.ndarray) -> np.ndarray:
     return np.asarray(out).reshape(out.shape[0], -1).argmax(axis=1)
 
 
+def decisions(out: np.ndarray, threshold: float | None) -> np.ndarray:
+    """What a user decides from a batch of outputs: the top-1 class per sample, or with a
+    threshold `value > threshold` per output value (samples x values)."""
+    if threshold is None:
+        return _top1(out)
+    return np.asarray(out).reshape(out.shape[0], -1) > threshold
+
+
 def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.ndarray | None = None,
              cc: str | None = None, cflags: Sequence[str] = ("-O2",), c: bool = True, qdq: bool = True,
              mcu: bool = False, mcu_cc: str | None = None, mcu_cflags: Sequence[str] = ("-O2",),
              mcu_timeout: float = 600, progress: Progress | None = None,
-             tick: Callable[[], None] | None = None) -> list[StageResult]:
+             tick: Callable[[], None] | None = None, threshold: float | None = None) -> list[StageResult]:
     """Every stage's top-1 and SNR on the batched samples `xs`; see the module docstring.
     `c`: the C on the host (`cc`, `cflags`); `mcu`: the C on the Cortex-M4 under qemu (`mcu_cc`,
     default arm-none-eabi-gcc, `mcu_cflags`; qemu may run `mcu_timeout` seconds).
@@ -165,20 +175,25 @@ def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.nda
     qx = QuantExecutor(st.quant_module)
     arg_shapes = [shape_of(a) for a in qx.args]
     if labels is not None:
-        labels = np.asarray(labels).reshape(-1)
+        labels = np.asarray(labels).reshape(labels.shape[0], -1) if threshold is not None else labels.reshape(-1)
         if labels.shape[0] < n:
             raise QcompError(f"--labels has {labels.shape[0]} labels for {n} samples")
         labels = labels[:n]
 
     say("float (onnxruntime)")
     ref = onnxruntime_outputs(model, xs, arg_shapes, tick).reshape(n, -1).astype(np.float64)
-    truth = labels if labels is not None else _top1(ref)
-    rows = [StageResult("float (onnxruntime)", float(np.mean(_top1(ref) == truth)) if labels is not None else 1.0,
+    if labels is not None and threshold is not None and labels.shape != ref.shape:
+        raise QcompError(f"--labels has {labels.shape[1]} labels per sample for {ref.shape[1]} output values "
+                         "(with --threshold: one 0/1 label per output value)")
+    truth = labels if labels is not None else decisions(ref, threshold)
+    rows = [StageResult("float (onnxruntime)",
+                        float(np.mean(decisions(ref, threshold) == truth)) if labels is not None else 1.0,
                         None, "reference")]
 
     def add(stage: str, out: np.ndarray, note: str = "", **extra: int | None) -> None:
         out = np.asarray(out, np.float64).reshape(n, -1)
-        rows.append(StageResult(stage, float(np.mean(_top1(out) == truth)), snr(out, ref), note, **extra))
+        rows.append(StageResult(stage, float(np.mean(decisions(out, threshold) == truth)), snr(out, ref), note,
+                                **extra))
 
     say("fake-quant (quant executor)")
     add("fake-quant (quant executor)", qx.run(list(xs))[0])
@@ -241,9 +256,10 @@ def _dequantize_batched(ints: np.ndarray, t, value) -> np.ndarray:  # type: igno
     return dequantize(ints, t, axis)
 
 
-def format_table(rows: Sequence[StageResult], labelled: bool, n: int) -> str:
+def format_table(rows: Sequence[StageResult], labelled: bool, n: int, threshold: float | None = None) -> str:
     """The eval table as text."""
-    metric = "top-1 accuracy" if labelled else "top-1 agreement with float"
+    what = "top-1" if threshold is None else f"decision (> {threshold:g})"
+    metric = f"{what} accuracy" if labelled else f"{what} agreement with float"
     head = ["stage", metric, "SNR vs float dB", "note"]
     lines = []
     for r in rows:
