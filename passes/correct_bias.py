@@ -105,6 +105,8 @@ class CorrectBiasPass(ModulePass):
 
     name = "correct-bias"
     levels = ("quant",)
+    #: reads the calibration samples and quantizes like the pot-scale after it (qcomp.pipeline)
+    USES_SAMPLES: ClassVar[bool] = True
     #: the float network after it is not the model's: `qcomp report` takes its reference before it
     CHANGES_FUNCTION: ClassVar[bool] = True
 

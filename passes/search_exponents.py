@@ -25,10 +25,8 @@ asks for samples). Cost: 2 x (arguments + ops with their own exponent) quantizat
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
@@ -40,6 +38,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects.ranges import arg_ranges, op_range, set_arg_ranges, set_range
 from qcomp.dialects.traits import SharesInputScale
+from qcomp.progress import StepProgress
 from qcomp.registry import register_pass
 
 SEARCH_ATTR = "exp_search"
@@ -58,28 +57,6 @@ def output_error(outs: list[np.ndarray], ref: list[np.ndarray]) -> float:
     return total
 
 
-class _Progress:
-    """`search-exponents: K/N tensors (T s)` on stderr after the first second, on a terminal or
-    with QCOMP_PROGRESS=1 (as calibrate reports its passes)."""
-
-    def __init__(self, total: int):
-        self.enabled = sys.stderr.isatty() or os.environ.get("QCOMP_PROGRESS") == "1"
-        self.total, self.done, self.start, self.printed = total, 0, time.monotonic(), False
-
-    def step(self) -> None:
-        self.done += 1
-        t = time.monotonic() - self.start
-        if self.enabled and t >= 1.0:
-            end = "" if sys.stderr.isatty() else "\n"
-            print(f"{chr(13) if end == '' else ''}search-exponents: {self.done}/{self.total} tensors ({t:.1f} s)",
-                  end=end, file=sys.stderr, flush=True)
-            self.printed = True
-
-    def close(self) -> None:
-        if self.printed and sys.stderr.isatty():
-            print(file=sys.stderr, flush=True)
-
-
 def _own_exponent(op: Operation) -> bool:
     return op_range(op) is not None and not op.has_trait(SharesInputScale)
 
@@ -91,6 +68,8 @@ class SearchExponentsPass(ModulePass):
 
     name = "search-exponents"
     levels = ("quant",)
+    #: reads the calibration samples and quantizes like the pot-scale after it (qcomp.pipeline)
+    USES_SAMPLES: ClassVar[bool] = True
 
     data: str = ""
     """the calibration samples (as for calibrate); a pipeline gives it calibrate's (the CLI's --calib)"""
@@ -129,7 +108,7 @@ class SearchExponentsPass(ModulePass):
         moves = [0] * len(f.args)
         ranges = arg_ranges(f)
         layers = [o for o in f.body.walk() if _own_exponent(o)]
-        progress = _Progress(len(ranges) + len(layers))
+        progress = StepProgress(self.name, "tensors", len(ranges) + len(layers))
         for i, r in enumerate(ranges):
             assert r is not None
             best, moves[i] = self._try(best, error, lambda k, r=r, i=i: self._set_arg(f, i, r, k))

@@ -26,9 +26,6 @@ from qcomp.yaml_source import compose_file
 from qcomp.yaml_source import node_value as _node_value
 
 TOP_KEYS = ("name", "description", "target", "plugins", "passes")
-#: passes besides calibrate that read the calibration samples: calibrate's `data` (the CLI's --calib)
-#: is theirs, and they quantize with the pipeline's own pot-scale as `quantize` (see instantiate)
-SAMPLE_PASSES = ("search-exponents", "correct-bias")
 
 
 @dataclass
@@ -71,8 +68,11 @@ class Pipeline:
         passes = [p.instantiate() for p in self.passes]
         calibrate = self.find("calibrate")
         samples = calibrate.options.get("data") if calibrate is not None else None
+        # A pass besides calibrate that reads the calibration samples (`USES_SAMPLES`, e.g.
+        # correct-bias) gets calibrate's `data` (the CLI's --calib) and, as `quantize`, the
+        # pipeline's own pot-scale after it, unless its entry names its own.
         for i, entry in enumerate(self.passes):  # a sample pass runs calibrate's samples and
-            if entry.name not in SAMPLE_PASSES:  # quantizes as the pot-scale after it does
+            if not getattr(passes[i], "USES_SAMPLES", False):  # quantizes as the pot-scale after it does
                 continue
             if "data" not in entry.options and samples:
                 passes[i] = dataclasses.replace(passes[i], data=str(samples))  # type: ignore[call-arg]
