@@ -63,7 +63,8 @@ docs/quantization.md fixes signed int8 activations, and onnxruntime's own u8 x s
 saturate on x86 without VNNI, so exports of u8 models are not bit-exact there (docs/export.md).
 
 **wide / wide_outputs: mixed precision (off by default).** The results of the ONNX nodes listed
-in `wide`, and with `wide_outputs=true` every value used only as a function result (directly or
+in `wide` or carrying the unit attribute `wide` (which `widen-layers` sets on the layers it
+chooses by measurement), and with `wide_outputs=true` every value used only as a function result (directly or
 through exponent-sharing ops; an output another op also reads stays narrow), are stored in 16 bits (`!quant.pot<i16, e>`, the exponent from the same
 range on the int16 grid: 8 bits finer). Their consumers multiply int16 by int8 weights into the
 same int32 accumulators (check-overflow proves they fit, or names the node), add / concat / max
@@ -115,7 +116,9 @@ from qcomp.registry import register_pass
 from qcomp.target import TargetSpec, target_of
 
 WEIGHTED_OPS = (q.Conv2dOp, q.GemmOp, q.MatMulOp, q.PReluOp)
-#: storage bits of the results `wide` / `wide_outputs` select (mixed precision)
+#: a unit attribute that asks for an op's result in WIDE_BITS (set by widen-layers, or by hand)
+WIDE_ATTR = "wide"
+#: storage bits of the results `wide` / `wide_outputs` / WIDE_ATTR select (mixed precision)
 WIDE_BITS = 16
 
 # --------------------------------------------------------------------------- the exponent rule
@@ -208,13 +211,13 @@ def _is_float_tensor(t: Attribute) -> bool:
     return not isinstance(elt, q.PotType | IntegerType)
 
 
-def _reaches_return(value: SSAValue) -> bool:
+def reaches_return(value: SSAValue) -> bool:
     """Whether `value`, or a value sharing its type through relu/maxpool/reshape..., is returned."""
     for use in value.uses:
         user = use.operation
         if isinstance(user, func.ReturnOp):
             return True
-        if user.has_trait(SharesInputScale) and use.index == 0 and _reaches_return(user.results[0]):
+        if user.has_trait(SharesInputScale) and use.index == 0 and reaches_return(user.results[0]):
             return True
     return False
 
@@ -453,9 +456,10 @@ class _Scaler:
         rng = op_range(op)
         if rng is None:
             raise _fail(op, "result has no calibrated `range` (run calibrate before pot-scale)")
-        unsigned = self.unsigned and rng[0] >= 0 and not _reaches_return(res)
+        unsigned = self.unsigned and rng[0] >= 0 and not reaches_return(res)
         node = op.attributes.get("node")
-        wide = (isinstance(node, StringAttr) and node.data in self.wide) or (self.wide_outputs and _only_returned(res))
+        wide = ((isinstance(node, StringAttr) and node.data in self.wide) or WIDE_ATTR in op.attributes
+                or (self.wide_outputs and _only_returned(res)))
         bits = WIDE_BITS if wide else None
         _set_type(res, self.act_type(shape, rng[0], rng[1], op, "result", unsigned and not wide, bits))
 
