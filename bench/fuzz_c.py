@@ -5,6 +5,7 @@
     python bench/fuzz_c.py --seed 1 --count 20 --rounding half-up     # the other tie rule
     python bench/fuzz_c.py --seed 1 --count 20 --unsigned             # uint8 activations
     python bench/fuzz_c.py --seed 1 --count 20 --wide-outputs         # int16 outputs (mixed precision)
+    python bench/fuzz_c.py --seed 1 --count 20 --wide-layers          # int16 inner layers, int64 sums where needed
     python bench/fuzz_c.py --seed 1 --count 20 --weights per-channel  # one weight exponent per channel
 
 For every seed, `fuzz_graphs.generate` builds a random opset-13 graph (conv/BN/activation
@@ -127,6 +128,8 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
             scale.options["unsigned"] = True
         if WIDE_OUTPUTS and scale is not None:
             scale.options["wide-outputs"] = True
+        if WIDE_LAYERS:  # int16 sums past int32 are summed in int64 (the C picks it per layer)
+            pipe.target = dataclasses.replace(pipe.target, accumulator_bits=64)
         entry = pipe.find("calibrate")
         if entry is not None and "data" not in entry.options:
             entry.options["data"] = str(calib_path)
@@ -134,6 +137,8 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
         module = import_model(model, source="fuzz")
         ctx = make_context()
         for p in passes:
+            if WIDE_LAYERS and p.name == "pot-scale":
+                _widen_every_layer(module)
             try:
                 p.apply(ctx, module)
                 module.verify()
@@ -147,6 +152,22 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
     except Exception as e:  # noqa: BLE001 - anything else is a compiler bug
         raise CompilerCrash(f"{type(e).__name__}: {_one_line(e)}\n{traceback.format_exc()}") from None
     return module
+
+
+def _widen_every_layer(module) -> None:
+    """--wide-layers: the `wide` attribute (as widen-layers sets it) on every inner op with its own
+    exponent whose readers take 16 bits (no table op: elementwise functions, softmax and LRN read 8)."""
+    from xdsl.dialects.builtin import UnitAttr
+
+    from qcomp.dialects import quant as q
+    from qcomp.dialects.traits import ElementwiseFunction
+    from qcomp.passes.pot_scale import WIDE_ATTR
+    from qcomp.passes.widen_layers import widenable
+
+    for op in list(module.walk()):
+        if widenable(op) and not any(u.operation.has_trait(ElementwiseFunction)
+                                      or isinstance(u.operation, q.SoftmaxOp | q.LrnOp) for u in op.results[0].uses):
+            op.attributes[WIDE_ATTR] = UnitAttr()
 
 
 def emit_c(module, out_c: Path) -> None:
@@ -264,6 +285,7 @@ NO_OPAQUE = False  # --no-opaque: the negative control of docs/c-backend.md's "C
 ROUNDING: str | None = None  # --rounding: replaces the pipeline target's tie rule
 UNSIGNED = False  # --unsigned: pot-scale{unsigned=true}, uint8 non-negative activations
 WIDE_OUTPUTS = False  # --wide-outputs: pot-scale{wide-outputs=true}, int16 graph outputs (mixed precision)
+WIDE_LAYERS = False  # --wide-layers: every inner layer in int16, 64-bit accumulators where needed
 WEIGHTS: str | None = None  # --weights: replaces the target's weight granularity
 
 
@@ -573,9 +595,9 @@ def host_has_avx2() -> bool:
 
 def fuzz_one(seed: int, args, builds: list[Build]) -> dict:
     """Generate, check and (on failure) shrink and save graph `seed`; returns a report row."""
-    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS
+    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS, WIDE_LAYERS
     NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
-    WIDE_OUTPUTS = args.wide_outputs
+    WIDE_OUTPUTS, WIDE_LAYERS = args.wide_outputs, args.wide_layers
     t0, cpu0 = time.perf_counter(), _cpu()
     g = fg.generate(seed, args.max_macs, args.max_params, args.max_blocks)
     ops, mac = fg.op_names(g), fg.macs(g)
@@ -739,13 +761,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="store non-negative activations as uint8 (pot-scale{unsigned=true})")
     ap.add_argument("--wide-outputs", action="store_true",
                     help="mixed precision: int16 graph outputs, int8 elsewhere (pot-scale{wide-outputs=true})")
+    ap.add_argument("--wide-layers", action="store_true",
+                    help="mixed precision: every inner layer's result in int16 (the `wide` attribute widen-layers "
+                         "sets), int64 accumulators where int32 does not do (target accumulator_bits 64)")
     ap.add_argument("--no-opaque", action="store_true",
                     help="negative control: define QC_OPAQUE(p) as nothing, re-exposing the gcc 12.2 IPA-CP "
                          "miscompile the backend avoids (docs/c-backend.md)")
     args = ap.parse_args(argv)
-    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS
+    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS, WIDE_LAYERS
     NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
-    WIDE_OUTPUTS = args.wide_outputs
+    WIDE_OUTPUTS, WIDE_LAYERS = args.wide_outputs, args.wide_layers
     builds = default_builds(args)
     if args.replay:
         return replay(args, builds)

@@ -42,9 +42,10 @@ class TargetSpec:
         for f in ("activation_bits", "weight_bits"):
             if not 2 <= getattr(self, f) <= 16:
                 raise ValueError(f"{f}={getattr(self, f)} must be between 2 and 16")
-        for f in ("bias_bits", "accumulator_bits"):
-            if not 8 <= getattr(self, f) <= 32:
-                raise ValueError(f"{f}={getattr(self, f)} must be between 8 and 32")
+        if not 8 <= self.bias_bits <= 32:
+            raise ValueError(f"bias_bits={self.bias_bits} must be between 8 and 32")
+        if not 8 <= self.accumulator_bits <= 64:  # 64: int64 sums where int32 would not do (mixed precision)
+            raise ValueError(f"accumulator_bits={self.accumulator_bits} must be between 8 and 64")
         if self.weight_granularity not in GRANULARITIES:
             raise ValueError(f"weight_granularity='{self.weight_granularity}' must be one of {', '.join(GRANULARITIES)}")
         if self.rounding not in ROUNDINGS:
