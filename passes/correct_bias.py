@@ -34,14 +34,12 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import FloatAttr, ModuleOp, f64
 from xdsl.ir import Operation
-from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
-from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
-from qcomp.dialects.ranges import arg_ranges, op_range
 from qcomp.registry import register_pass
 from qcomp.rewriting import replace_constant
+from qcomp.sample_pass import SamplePass
 
 CORRECTION_ATTR = "bias_correction"
 
@@ -100,22 +98,16 @@ def _shrunk_mean(err: np.ndarray, axis: int) -> np.ndarray:
 
 @register_pass
 @dataclass(frozen=True)
-class CorrectBiasPass(ModulePass):
+class CorrectBiasPass(SamplePass):
     """Empirical bias correction: the mean pre-activation error per channel folded into the bias."""
 
     name = "correct-bias"
     levels = ("quant",)
-    #: reads the calibration samples and quantizes like the pot-scale after it (qcomp.pipeline)
-    USES_SAMPLES: ClassVar[bool] = True
     #: the float network after it is not the model's: `qcomp report` takes its reference before it
     CHANGES_FUNCTION: ClassVar[bool] = True
 
-    data: str = ""
-    """the calibration samples (as for calibrate); a pipeline gives it calibrate's (the CLI's --calib)"""
     samples: int = 32
     """how many of them are run (as one batch)"""
-    quantize: str = ""
-    """the pot-scale that quantizes the network (the pipeline loader fills in the pipeline's own)"""
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -125,17 +117,11 @@ class CorrectBiasPass(ModulePass):
         from qcomp.executors.base import pair_steps
         from qcomp.executors.fake_quant import fake_quant
         from qcomp.executors.quant import QuantExecutor, preactivation_kernel
-        from qcomp.passes.calibrate import find_function, load_samples, warn_no_samples
-        from qcomp.passes.pot_scale import pot_scale_from_spec
 
-        f = find_function(op, self.name)
-        if not self.data:
-            warn_no_samples(op, self.name, "the biases are not corrected")
+        started = self.start(op, "the biases are not corrected")
+        if started is None:
             return
-        if any(r is None for r in arg_ranges(f)) or not any(op_range(o) is not None for o in f.body.walk()):
-            raise PassFailedException("correct-bias: the module has no calibrated ranges: run calibrate first")
-        quantizer = pot_scale_from_spec(self.quantize, self.name)
-        xs = load_samples(self.data, f, self.samples, self.name)
+        f, xs, quantizer = started
         for o in list(f.body.walk()):
             _add_zero_bias(o)
         quantized = op.clone()

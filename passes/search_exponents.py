@@ -26,20 +26,18 @@ asks for samples). Cost: 2 x (arguments + ops with their own exponent) quantizat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, i64
 from xdsl.ir import Operation
-from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects.ranges import arg_ranges, op_range, set_arg_ranges, set_range
 from qcomp.dialects.traits import SharesInputScale
 from qcomp.progress import StepProgress
 from qcomp.registry import register_pass
+from qcomp.sample_pass import SamplePass
 
 SEARCH_ATTR = "exp_search"
 ARG_SEARCH_ATTR = "arg_exp_search"
@@ -63,22 +61,16 @@ def _own_exponent(op: Operation) -> bool:
 
 @register_pass
 @dataclass(frozen=True)
-class SearchExponentsPass(ModulePass):
+class SearchExponentsPass(SamplePass):
     """Greedy per-layer exponent search (e - 1, e, e + 1) by the network's output error."""
 
     name = "search-exponents"
     levels = ("quant",)
-    #: reads the calibration samples and quantizes like the pot-scale after it (qcomp.pipeline)
-    USES_SAMPLES: ClassVar[bool] = True
 
-    data: str = ""
-    """the calibration samples (as for calibrate); a pipeline gives it calibrate's (the CLI's --calib)"""
     samples: int = 64
     """how many of them each candidate runs"""
     min_gain: float = 0.01
     """keep a move only when it lowers the output error by more than this fraction"""
-    quantize: str = ""
-    """the pot-scale that quantizes the candidates (the pipeline loader fills in the pipeline's own)"""
 
     def __post_init__(self) -> None:
         if self.samples < 1 or not 0.0 <= self.min_gain < 1.0:
@@ -86,17 +78,11 @@ class SearchExponentsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.executors.quant import QuantExecutor
-        from qcomp.passes.calibrate import find_function, load_samples, warn_no_samples
-        from qcomp.passes.pot_scale import pot_scale_from_spec
 
-        f = find_function(op, self.name)
-        if not self.data:
-            warn_no_samples(op, self.name, "the exponents are not searched")
+        started = self.start(op, "the exponents are not searched")
+        if started is None:
             return
-        if any(r is None for r in arg_ranges(f)) or not any(_own_exponent(o) for o in f.body.walk()):
-            raise PassFailedException("search-exponents: the module has no calibrated ranges: run calibrate first")
-        xs = load_samples(self.data, f, self.samples, self.name)
-        quantizer = pot_scale_from_spec(self.quantize, self.name)
+        f, xs, quantizer = started
         ref = QuantExecutor(op).run(xs)
 
         def error() -> float:

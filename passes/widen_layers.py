@@ -27,20 +27,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.ir import Operation
-from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects import quant as q
-from qcomp.dialects.ranges import arg_ranges, op_range
+from qcomp.dialects.ranges import op_range
 from qcomp.dialects.traits import SharesInputScale
 from qcomp.passes.pot_scale import WIDE_ATTR, reaches_return
 from qcomp.progress import StepProgress
 from qcomp.registry import get_pass, register_pass
+from qcomp.sample_pass import SamplePass
 
 
 def widenable(op: Operation) -> bool:
@@ -52,16 +51,12 @@ def widenable(op: Operation) -> bool:
 
 @register_pass
 @dataclass(frozen=True)
-class WidenLayersPass(ModulePass):
+class WidenLayersPass(SamplePass):
     """Mixed precision by measurement: int16 results for the flagged layers that lower the output error most."""
 
     name = "widen-layers"
     levels = ("quant",)
-    #: reads the calibration samples and quantizes like the pot-scale after it (qcomp.pipeline)
-    USES_SAMPLES: ClassVar[bool] = True
 
-    data: str = ""
-    """the calibration samples (as for calibrate); a pipeline gives it calibrate's (the CLI's --calib)"""
     samples: int = 16
     """how many of them the report and each trial run"""
     max_layers: int = 2
@@ -73,8 +68,6 @@ class WidenLayersPass(ModulePass):
     0.1: the ones `qcomp report` flags by default)"""
     min_gain: float = 0.05
     """keep a layer only when it lowers the output error by more than this fraction"""
-    quantize: str = ""
-    """the pot-scale that quantizes the trials (the pipeline loader fills in the pipeline's own)"""
 
     def __post_init__(self) -> None:
         if self.samples < 1 or self.max_layers < 0 or self.tries < 0:
@@ -85,21 +78,16 @@ class WidenLayersPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.executors.quant import QuantExecutor
         from qcomp.layer_report import analyse
-        from qcomp.passes.calibrate import find_function, load_samples, warn_no_samples
-        from qcomp.passes.pot_scale import pot_scale_from_spec
+        from qcomp.passes.calibrate import find_function
         from qcomp.passes.search_exponents import output_error
 
-        f = find_function(op, self.name)
-        if not self.data:
-            warn_no_samples(op, self.name, "no layer is widened")
+        started = self.start(op, "no layer is widened")
+        if started is None:
             return
-        if any(r is None for r in arg_ranges(f)) or not any(op_range(o) is not None for o in f.body.walk()):
-            raise PassFailedException("widen-layers: the module has no calibrated ranges: run calibrate first")
+        f, xs, quantizer = started
         layers = [o for o in f.body.walk() if widenable(o)]
         if not layers:
             return  # every layer is a function result (or shares its input's exponent)
-        xs = load_samples(self.data, f, self.samples, self.name)
-        quantizer = pot_scale_from_spec(self.quantize, self.name)
         ref = QuantExecutor(op).run(xs)
 
         def quantized(wide: list[int]) -> ModuleOp:
