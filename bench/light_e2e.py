@@ -1,10 +1,10 @@
 """End to end on the light ImageNet graphs: compile each, build its C with every compiler and
 flag, and compare it bit for bit with the shift executor.
 
-    python bench/light_e2e.py [NAME ...] [--flags -O0,-O2,-O3,-Os] [--cc gcc,clang] [--samples N]
+    python bench/light_e2e.py [NAME ...] [--flags -O0,-O2,-O3,-Os] [--cc gcc,clang] [--samples N] [--pipeline P]
 
 For each graph (default: all nine of `bench/light_models.py`, which builds the seeded-weight
-models from the installed onnx wheel): `qcomp --pipeline int8_fpga` (the CLI, so that a
+models from the installed onnx wheel): `qcomp --pipeline int8_fpga` (or `--pipeline`; the CLI, so that a
 rejection reads as a user sees it), the shift-level module of the same pipeline and its
 executor on the test images, then for every compiler x flag the C built with the test
 harness and run on the same quantized images. Prints one line per build and a table:
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.light_models import BUILD_DIR, NAMES, make_light  # noqa: E402
 
 HARNESS = ROOT / "qcomp" / "backend" / "runtime" / "host_harness.c"
-PIPELINE = "int8_fpga"
+PIPELINE = "int8_fpga"  # --pipeline replaces it
 
 
 def compile_model(folder: Path, out_c: Path) -> tuple[bool, str, float]:
@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--perturb", action="store_true",
                     help="negative control: flip one bit of the first build's output (must report a mismatch)")
     ap.add_argument("--keep", help="keep the generated C and binaries in this folder")
+    ap.add_argument("--pipeline", default="int8_fpga", help="the pipeline (default int8_fpga)")
     args = ap.parse_args(argv)
+    global PIPELINE
+    PIPELINE = args.pipeline
     flag_sets = [f.strip() for f in args.flags.split(",") if f.strip()]
     compilers = []
     for cc in (c.strip() for c in args.cc.split(",") if c.strip()):

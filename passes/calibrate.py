@@ -126,7 +126,6 @@ class Reader:
 
     fn: Any
     elementwise: bool
-    label: str
 
 
 @dataclass
@@ -541,9 +540,9 @@ def readers_of(value: SSAValue, outputs: str = "values") -> tuple[list[Reader], 
             if isinstance(value.owner, q.SigmoidOp | q.SoftmaxOp):
                 own = True  # already probabilities: `outputs` describes logits
             elif outputs == "sigmoid":
-                readers.append(Reader(fn.sigmoid, True, "the output's sigmoid"))
+                readers.append(Reader(fn.sigmoid, True))
             elif outputs == "softmax":
-                readers.append(Reader(_softmax_last, False, "the output's softmax"))
+                readers.append(Reader(_softmax_last, False))
             else:
                 own = True
         elif isinstance(user, q.ReshapeOp | q.FlattenOp) and reshape_like(user, [True]):
@@ -551,14 +550,13 @@ def readers_of(value: SSAValue, outputs: str = "values") -> tuple[list[Reader], 
             own |= inner_own
             k = reshape_kernel(user, True)
             for r in inner:  # an elementwise reader does not care about the shape
-                readers.append(r if r.elementwise else Reader(lambda x, k=k, g=r.fn: g(k(x)), False, r.label))
+                readers.append(r if r.elementwise else Reader(lambda x, k=k, g=r.fn: g(k(x)), False))
         elif user.has_trait(ElementwiseFunction) or (
                 isinstance(user, q.SoftmaxOp) and (spec := KERNELS.lookup(user)) is not None
                 and spec.batchable(user, [True])):
             spec = KERNELS.lookup(user)
             assert spec is not None
-            readers.append(Reader(spec.factory(user, True), not isinstance(user, q.SoftmaxOp),
-                                  f"{user.name} '{q.node_of(user)}'"))
+            readers.append(Reader(spec.factory(user, True), not isinstance(user, q.SoftmaxOp)))
         else:
             own = True
     return readers, own or not readers
