@@ -16,6 +16,8 @@ default 4), all on the same calibration data:
   except graph outputs);
 * qcomp int16 out: the same with `pot-scale: {wide-outputs: true}` (mixed precision: the graph
   outputs stored as int16, everything else int8);
+* qcomp mixed: the shipped mixed_fpga pipeline (int16 outputs, and up to four int16 layers that
+  widen-layers picks by measurement);
 * ort per-tensor / ort per-channel: `onnxruntime.quantization.quantize_static` (QDQ, int8
   activations and weights, MinMax calibration, float scales), run with
   `qcomp.export.ORT_CONFIG` (int8 kept int8: exact integer kernels on any x86 CPU).
@@ -23,7 +25,7 @@ default 4), all on the same calibration data:
 Each column is the output SNR against float in dB (first output, all samples: signal energy
 over error energy) and, in brackets, the top-1 accuracy in % (models with labels) or the top-1
 agreement with float in %. Prints the table and writes it as Markdown (`--md`, default
-docs/accuracy.md; `--md -` prints only). About 15 minutes on the 2-core machine.
+docs/accuracy.md; `--md -` prints only). About 27 minutes on the 2-core machine (vgg19 alone 8).
 """
 
 from __future__ import annotations
@@ -49,13 +51,14 @@ M = ROOT / "models"
 LABELS = {"lenet", "lenet_dynamo", "resnet", "resnet_dynamo"}  # models/digits/test_y.npy
 #: the passes int8_fpga runs to even out and fit weights and correct biases (the "plain" column leaves them out)
 TUNING = ("equalize-layers", "fit-to-grid", "correct-bias")
-QCOMP: dict[str, tuple[dict, dict]] = {  # column: (target fields, {pass: options, or None: left out}) in int8_fpga
-    "qcomp int8_fpga": ({}, {}),
-    "qcomp plain": ({}, dict.fromkeys(TUNING)),
-    "qcomp half-up": ({"rounding": "half-up"}, {}),
-    "qcomp per-channel": ({"weight_granularity": "per-channel"}, {}),
-    "qcomp u8": ({}, {"pot-scale": {"unsigned": True}}),
-    "qcomp int16 out": ({}, {"pot-scale": {"wide-outputs": True}}),
+QCOMP: dict[str, tuple[dict, dict, str]] = {  # column: (target fields, {pass: options, or None: left out}, pipeline)
+    "qcomp int8_fpga": ({}, {}, "int8_fpga"),
+    "qcomp plain": ({}, dict.fromkeys(TUNING), "int8_fpga"),
+    "qcomp half-up": ({"rounding": "half-up"}, {}, "int8_fpga"),
+    "qcomp per-channel": ({"weight_granularity": "per-channel"}, {}, "int8_fpga"),
+    "qcomp u8": ({}, {"pot-scale": {"unsigned": True}}, "int8_fpga"),
+    "qcomp int16 out": ({}, {"pot-scale": {"wide-outputs": True}}, "int8_fpga"),
+    "qcomp mixed": ({}, {}, "mixed_fpga"),
 }
 ORT = {"ort per-tensor": False, "ort per-channel": True}
 COLUMNS = ("float", *QCOMP, *ORT)
@@ -66,8 +69,9 @@ def snr_db(out: np.ndarray, ref: np.ndarray) -> float:
     return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref**2)) / err)
 
 
-def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options: dict) -> np.ndarray:
-    """int8_fpga (`target` fields and pass `options` replaced, passes whose options are None left
+def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options: dict,
+                  pipeline: str = "int8_fpga") -> np.ndarray:
+    """`pipeline` (`target` fields and pass `options` replaced, passes whose options are None left
     out) up to the shift level; the shift executor's dequantized output."""
     from qcomp.backend.check import C_STAGES
     from qcomp.context import make_context
@@ -75,7 +79,7 @@ def qcomp_outputs(model: Path, calib: Path, x: np.ndarray, target: dict, options
     from qcomp.frontend.onnx_import import import_onnx_file
     from qcomp.pipeline import configure_calibration, load_pipeline
 
-    pipe = load_pipeline("int8_fpga")
+    pipe = load_pipeline(pipeline)
     pipe.target = dataclasses.replace(pipe.target, **target)
     for name, opts in options.items():
         if opts is None:  # the pass left out
@@ -136,8 +140,8 @@ def measure(name: str, model: Path, calib_path: Path, x: np.ndarray, y: np.ndarr
     ref = ort_run(str(model), x).reshape(len(x), -1).astype(np.float64)
     truth = y if y is not None else ref.argmax(axis=1)
     outs = {"float": ref}
-    for col, (target, options) in QCOMP.items():
-        outs[col] = qcomp_outputs(model, calib_path, x, target, options)
+    for col, (target, options, pipeline) in QCOMP.items():
+        outs[col] = qcomp_outputs(model, calib_path, x, target, options, pipeline)
     with tempfile.TemporaryDirectory(prefix="qcomp-accuracy-") as tmp:
         for col, pc in ORT.items():
             outs[col] = ort_run(ort_int8(model, calib, pc, Path(tmp)), x).reshape(len(x), -1).astype(np.float64)
