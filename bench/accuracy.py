@@ -25,7 +25,7 @@ default 4), all on the same calibration data:
 Each column is the output SNR against float in dB (first output, all samples: signal energy
 over error energy) and, in brackets, the top-1 accuracy in % (models with labels) or the top-1
 agreement with float in %. Prints the table and writes it as Markdown (`--md`, default
-docs/accuracy.md; `--md -` prints only). About 27 minutes on the 2-core machine (vgg19 alone 8).
+docs/accuracy.md; `--md -` prints only). About 27 minutes on the 2-core machine (vgg19 alone about 12).
 """
 
 from __future__ import annotations
