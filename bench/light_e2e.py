@@ -62,9 +62,12 @@ def reference(folder: Path, samples: int) -> tuple[np.ndarray, np.ndarray]:
 def run_build(c_file: Path, cc: str, flags: str, xq: np.ndarray, ref: np.ndarray, work: Path,
               perturb: bool = False) -> str:
     """Build the C with `cc flags`, run it on xq, return 'k/n' bit-exact or an error."""
+    from qcomp.backend.check import io_type_flags
+
     exe = work / f"run_{cc}_{flags.replace(' ', '_').replace('-', '')}"
-    cmd = [cc, "-std=c99", *flags.split(), "-Wall", "-Wextra", "-Werror", f"-I{c_file.parent}",
-           f"-DQC_HEADER=\"{c_file.with_suffix('.h').name}\"", str(c_file), str(HARNESS), "-o", str(exe)]
+    cmd = [cc, "-std=c99", *flags.split(), "-Wall", "-Wextra", "-Werror", *io_type_flags(xq.dtype, ref.dtype),
+           f"-I{c_file.parent}", f"-DQC_HEADER=\"{c_file.with_suffix('.h').name}\"", str(c_file), str(HARNESS),
+           "-o", str(exe)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         first = next((ln for ln in r.stderr.splitlines() if "error" in ln), r.stderr.strip()[:200])
