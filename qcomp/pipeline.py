@@ -71,8 +71,8 @@ class Pipeline:
         # A pass besides calibrate that reads the calibration samples (`USES_SAMPLES`, e.g.
         # correct-bias) gets calibrate's `data` (the CLI's --calib) and, as `quantize`, the
         # pipeline's own pot-scale after it, unless its entry names its own.
-        for i, entry in enumerate(self.passes):  # a sample pass runs calibrate's samples and
-            if not getattr(passes[i], "USES_SAMPLES", False):  # quantizes as the pot-scale after it does
+        for i, entry in enumerate(self.passes):
+            if not getattr(passes[i], "USES_SAMPLES", False):
                 continue
             if "data" not in entry.options and samples:
                 passes[i] = dataclasses.replace(passes[i], data=str(samples))  # type: ignore[call-arg]
