@@ -104,6 +104,7 @@ from qcomp.errors import QcompError
 from qcomp.numerics import functions as fn
 from qcomp.passes.pot_scale import range_exponent, storage_bounds
 from qcomp.registry import register_pass
+from qcomp.sample_pass import check_outputs
 from qcomp.target import target_of
 
 METHODS = ("minmax", "percentile", "mse", "kl", "data-free")
@@ -517,12 +518,26 @@ def _calibrated(op: Operation) -> bool:
 
 
 
-OUTPUT_USES = ("values", "sigmoid", "softmax")
-
-
 def _softmax_last(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def _is_probability(value: SSAValue) -> bool:
+    """Whether `value` is a sigmoid's or softmax's output (through reshape / flatten)."""
+    owner = value.owner
+    while isinstance(owner, q.ReshapeOp | q.FlattenOp):
+        owner = owner.operands[0].owner
+    return isinstance(owner, q.SigmoidOp | q.SoftmaxOp)
+
+
+def output_functions(f: func.FuncOp, outputs: str) -> list[Any]:
+    """Per result of `f`, the function its error is measured after by `outputs` (None: its own
+    error): what search-exponents and widen-layers measure the network's outputs by."""
+    ret = f.body.block.last_op
+    assert isinstance(ret, func.ReturnOp)
+    g = {"sigmoid": fn.sigmoid, "softmax": _softmax_last}.get(outputs)
+    return [None if g is None or _is_probability(v) else g for v in ret.operands]
 
 
 def readers_of(value: SSAValue, outputs: str = "values") -> tuple[list[Reader], bool]:
@@ -537,7 +552,7 @@ def readers_of(value: SSAValue, outputs: str = "values") -> tuple[list[Reader], 
     for use in value.uses:
         user = use.operation
         if isinstance(user, func.ReturnOp):
-            if isinstance(value.owner, q.SigmoidOp | q.SoftmaxOp):
+            if _is_probability(value):
                 own = True  # already probabilities: `outputs` describes logits
             elif outputs == "sigmoid":
                 readers.append(Reader(fn.sigmoid, True))
@@ -607,8 +622,7 @@ class CalibratePass(ModulePass):
         if self.synthetic_method not in STAT_METHODS:
             raise ValueError(f"calibrate: synthetic-method='{self.synthetic_method}' must be one of "
                              f"{', '.join(STAT_METHODS)}")
-        if self.outputs not in OUTPUT_USES:
-            raise ValueError(f"calibrate: outputs='{self.outputs}' must be one of {', '.join(OUTPUT_USES)}")
+        check_outputs(self.name, self.outputs)
         if self.samples < 1 or not self.bn_sigmas > 0:
             raise ValueError("calibrate: samples and bn-sigmas must be positive")
         if self.input_range:

@@ -25,7 +25,9 @@ asks for samples). Cost: 2 x (arguments + ops with their own exponent) quantizat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from xdsl.context import Context
@@ -37,18 +39,22 @@ from qcomp.dialects.ranges import arg_ranges, op_range, set_arg_ranges, set_rang
 from qcomp.dialects.traits import SharesInputScale
 from qcomp.progress import StepProgress
 from qcomp.registry import register_pass
-from qcomp.sample_pass import SamplePass
+from qcomp.sample_pass import SamplePass, check_outputs
 
 SEARCH_ATTR = "exp_search"
 ARG_SEARCH_ATTR = "arg_exp_search"
 FACTORS = ((2.0, 1), (0.5, -1))  # range factor, exponent step
 
 
-def output_error(outs: list[np.ndarray], ref: list[np.ndarray]) -> float:
-    """sum_k ||outs_k - ref_k||^2 / ||ref_k||^2 (a zero reference counts its noise energy)."""
+def output_error(outs: list[np.ndarray], ref: list[np.ndarray], fns: Sequence[Any] = ()) -> float:
+    """sum_k ||outs_k - ref_k||^2 / ||ref_k||^2 (a zero reference counts its noise energy), after
+    fns[k] where one is given (calibrate.output_functions: a sigmoid or softmax for logits)."""
     total = 0.0
-    for o, r in zip(outs, ref):
+    for k, (o, r) in enumerate(zip(outs, ref)):
         o64, r64 = np.asarray(o, np.float64), np.asarray(r, np.float64)
+        g = fns[k] if k < len(fns) else None
+        if g is not None:
+            o64, r64 = g(o64), g(r64)
         noise = float(np.sum((o64 - r64) ** 2))
         signal = float(np.sum(r64 ** 2))
         total += noise / signal if signal > 0 else noise
@@ -71,13 +77,17 @@ class SearchExponentsPass(SamplePass):
     """how many of them each candidate runs"""
     min_gain: float = 0.01
     """keep a move only when it lowers the output error by more than this fraction"""
+    outputs: str = "values"
+    """what the outputs are for, as calibrate's (a pipeline gives it calibrate's): values | sigmoid | softmax"""
 
     def __post_init__(self) -> None:
         if self.samples < 1 or not 0.0 <= self.min_gain < 1.0:
             raise ValueError("search-exponents: samples must be positive and min-gain in [0, 1)")
+        check_outputs(self.name, self.outputs)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.executors.quant import QuantExecutor
+        from qcomp.passes.calibrate import output_functions
 
         started = self.start(op, "the exponents are not searched")
         if started is None:
@@ -85,10 +95,12 @@ class SearchExponentsPass(SamplePass):
         f, xs, quantizer = started
         ref = QuantExecutor(op).run(xs)
 
+        fns = output_functions(f, self.outputs)
+
         def error() -> float:
             trial = op.clone()
             quantizer.apply(ctx, trial)
-            return output_error(QuantExecutor(trial).run(xs), ref)
+            return output_error(QuantExecutor(trial).run(xs), ref, fns)
 
         best = error()
         moves = [0] * len(f.args)

@@ -39,7 +39,7 @@ from qcomp.dialects.traits import SharesInputScale
 from qcomp.passes.pot_scale import WIDE_ATTR, reaches_return
 from qcomp.progress import StepProgress
 from qcomp.registry import get_pass, register_pass
-from qcomp.sample_pass import SamplePass
+from qcomp.sample_pass import SamplePass, check_outputs
 
 
 def widenable(op: Operation) -> bool:
@@ -68,17 +68,20 @@ class WidenLayersPass(SamplePass):
     0.1: the ones `qcomp report` flags by default)"""
     min_gain: float = 0.05
     """keep a layer only when it lowers the output error by more than this fraction"""
+    outputs: str = "values"
+    """what the outputs are for, as calibrate's (a pipeline gives it calibrate's): values | sigmoid | softmax"""
 
     def __post_init__(self) -> None:
         if self.samples < 1 or self.max_layers < 0 or self.tries < 0:
             raise ValueError("widen-layers: samples must be positive, max-layers and tries not negative")
         if not self.threshold >= 0 or not 0.0 <= self.min_gain < 1.0:
             raise ValueError("widen-layers: threshold must not be negative and min-gain in [0, 1)")
+        check_outputs(self.name, self.outputs)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from qcomp.executors.quant import QuantExecutor
         from qcomp.layer_report import analyse
-        from qcomp.passes.calibrate import find_function
+        from qcomp.passes.calibrate import find_function, output_functions
         from qcomp.passes.search_exponents import output_error
 
         started = self.start(op, "no layer is widened")
@@ -107,7 +110,8 @@ class WidenLayersPass(SamplePass):
         index = {key: k for k, key in enumerate(keys) if seen[key] == 1}
         flagged = sorted((r for r in rows if r.layerwise > self.threshold and (r.node, r.op) in index),
                          key=lambda r: -r.layerwise)
-        best = output_error(QuantExecutor(base).run(xs), ref)
+        fns = output_functions(f, self.outputs)
+        best = output_error(QuantExecutor(base).run(xs), ref, fns)
         kept: list[int] = []
         progress = StepProgress(self.name, "layers tried", min(len(flagged), self.tries))
         for row in flagged[: self.tries]:
@@ -119,7 +123,7 @@ class WidenLayersPass(SamplePass):
             except PassFailedException:
                 progress.step()
                 continue  # pot-scale refused the wide result (a consumer that takes 8 bits only)
-            err = output_error(QuantExecutor(trial).run(xs), ref)
+            err = output_error(QuantExecutor(trial).run(xs), ref, fns)
             if err < best * (1.0 - self.min_gain) and self._lowers(ctx, trial):
                 kept.append(k)
                 best = err

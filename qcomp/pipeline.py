@@ -69,13 +69,17 @@ class Pipeline:
         calibrate = self.find("calibrate")
         samples = calibrate.options.get("data") if calibrate is not None else None
         # A pass besides calibrate that reads the calibration samples (`USES_SAMPLES`, e.g.
-        # correct-bias) gets calibrate's `data` (the CLI's --calib) and, as `quantize`, the
-        # pipeline's own pot-scale after it, unless its entry names its own.
+        # correct-bias) gets calibrate's `data` (the CLI's --calib), calibrate's `outputs` if it
+        # measures them, and, as `quantize`, the pipeline's own pot-scale after it, unless its
+        # entry names its own.
         for i, entry in enumerate(self.passes):
             if not getattr(passes[i], "USES_SAMPLES", False):
                 continue
             if "data" not in entry.options and samples:
                 passes[i] = dataclasses.replace(passes[i], data=str(samples))  # type: ignore[call-arg]
+            uses = calibrate.options.get("outputs") if calibrate is not None else None
+            if uses and "outputs" not in entry.options and hasattr(passes[i], "outputs"):
+                passes[i] = dataclasses.replace(passes[i], outputs=str(uses))  # type: ignore[call-arg]
             later = next((p for p in passes[i + 1 :] if p.name == "pot-scale"), None)
             if "quantize" not in entry.options and later is not None:
                 quoted = str(later).replace('"', '\\"')  # so that spec() parses back

@@ -14,6 +14,15 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qcomp.dialects.ranges import arg_ranges, op_range
 
+#: what a model's outputs are for (calibrate's `outputs`, and the passes that measure the output error)
+OUTPUT_USES = ("values", "sigmoid", "softmax")
+
+
+def check_outputs(who: str, outputs: str) -> None:
+    """The `outputs` option of pass `who` names one of OUTPUT_USES (ValueError otherwise)."""
+    if outputs not in OUTPUT_USES:
+        raise ValueError(f"{who}: outputs='{outputs}' must be one of {', '.join(OUTPUT_USES)}")
+
 
 @dataclass(frozen=True)
 class SamplePass(ModulePass):

@@ -28,7 +28,8 @@
 // OWN:        %cls = quant.gemm {{.*}}range = array<f64: -339.9{{[0-9]*}}, 2.99{{[0-9]*}}>}
 
 // outputs=sigmoid (thresholded logits): `logits` like `score`; the results that are already
-// probabilities (the softmax's) keep their own error; the add `ma` is a result too.
+// probabilities (the softmax's, returned through a reshape) keep their own error; the add `ma`
+// is a result too.
 // SIG:        %logits = quant.gemm {{.*}}range = array<f64: -8.000000e+00, 2.99{{[0-9]*}}>}
 // SIG:        %sm = quant.softmax {{.*}}range = array<f64: 0.000000e+00, 1.000000e+00>}
 // SIG:        %ma = quant.add {{.*}}range = array<f64: -8.000000e+00, 3.94{{[0-9]*}}>}
@@ -40,7 +41,14 @@
 
 // BAD:        calibrate: outputs='argmax' must be one of values, sigmoid, softmax
 
-func.func @main(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x2x2xf32>, tensor<1x4xf32>) {
+// What search-exponents and widen-layers measure each result by (calibrate.output_functions):
+// with outputs=sigmoid the logits and the add after a sigmoid, the probabilities (the sigmoid's,
+// and the softmax's returned through a reshape) by their own error.
+// RUN: %python -c "import sys; from xdsl.parser import Parser; from qcomp.context import make_context; from qcomp.passes.calibrate import find_function, output_functions; m = Parser(make_context(), open(sys.argv[1]).read()).parse_module(); print('sigmoid after', [g is not None for g in output_functions(find_function(m), 'sigmoid')]); print('values after', [g is not None for g in output_functions(find_function(m), 'values')])" %s | filecheck %s --check-prefix=FNS
+// FNS:        sigmoid after [False, True, False, True]
+// FNS:        values after [False, False, False, False]
+
+func.func @main(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
   %w = quant.constant dense<[[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]> : tensor<4x4xf32> {node = "w"}
   %score = quant.gemm %x, %w {node = "score"} : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
   %prob = quant.sigmoid %score {node = "prob"} : (tensor<1x4xf32>) -> tensor<1x4xf32>
@@ -48,8 +56,9 @@ func.func @main(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>, tenso
   %cls = quant.gemm %x, %w {node = "cls"} : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
   %rs = quant.reshape %cls {node = "rs"} : (tensor<1x4xf32>) -> tensor<1x2x2xf32>
   %sm = quant.softmax %rs {node = "sm", axis = 2 : i64} : (tensor<1x2x2xf32>) -> tensor<1x2x2xf32>
+  %smr = quant.reshape %sm {node = "smr"} : (tensor<1x2x2xf32>) -> tensor<1x4xf32>
   %mixed = quant.gemm %x, %w {node = "mixed"} : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
   %ms = quant.sigmoid %mixed {node = "ms"} : (tensor<1x4xf32>) -> tensor<1x4xf32>
   %ma = quant.add %ms, %mixed {node = "ma"} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
-  func.return %prob, %logits, %sm, %ma : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x2x2xf32>, tensor<1x4xf32>
+  func.return %prob, %logits, %smr, %ma : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
 }

@@ -32,3 +32,13 @@
 // NORANGE:   widen-layers: the module has no calibrated ranges: run calibrate first
 // RUN: not qcomp-opt %models/lenet/lenet.onnx -p 'widen-layers{min_gain=1.5}' 2>&1 | filecheck %s --check-prefix=BADOPT
 // BADOPT:    widen-layers: threshold must not be negative and min-gain in [0, 1)
+
+// What the outputs are for (calibrate's `outputs`) is also what the trials measure: the pipeline
+// hands it on, as it hands on the samples; search-exponents takes it the same way.
+// RUN: sed 's/^      method: mse$/      method: mse\n      outputs: sigmoid/' %repo/pipelines/mixed_fpga.yaml > %t.sigmoid.yaml
+// RUN: qcomp --pipeline %t.sigmoid.yaml --calib %models/digits/calib.npy --print-pipeline | filecheck %s --check-prefix=OUTPUTS
+// OUTPUTS:   widen-layers{data="{{.*}}calib.npy" quantize="pot-scale{wide_outputs=true}" max_layers=4 tries=16 outputs="sigmoid"}
+// RUN: not qcomp-opt %models/lenet/lenet.onnx -p 'widen-layers{outputs="argmax"}' 2>&1 | filecheck %s --check-prefix=BADOUT
+// RUN: not qcomp-opt %models/lenet/lenet.onnx -p 'search-exponents{outputs="argmax"}' 2>&1 | filecheck %s --check-prefix=BADOUT-SE
+// BADOUT:    widen-layers: outputs='argmax' must be one of values, sigmoid, softmax
+// BADOUT-SE: search-exponents: outputs='argmax' must be one of values, sigmoid, softmax
