@@ -10,7 +10,8 @@ times 2) and one step finer (times 1/2), each by quantizing a copy of the module
 `pot-scale` and running the fake-quant executor on the first `samples` calibration samples,
 and keeps the best when it lowers the outputs' error against the float network by more than
 `min_gain` (relative). The error is the summed noise-to-signal ratio of the outputs,
-sum_k ||y_k - f_k||^2 / ||f_k||^2, i.e. what the output SNR measures.
+sum_k ||y_k - f_k||^2 / ||f_k||^2, i.e. what the output SNR measures, taken after a sigmoid or
+softmax when `outputs` (calibrate's, handed on by the pipeline) says the outputs are logits.
 
     qcomp-opt model.mlir -p 'calibrate{data="calib.npy" method="mse"},search-exponents{data="calib.npy"},pot-scale'
 
