@@ -276,7 +276,8 @@ def _finish(row: LayerRow, threshold: float) -> None:
             row.hints.append(f"output channel {k} is {dom:.0f}x the median channel: cross-layer equalization")
     if not row.hints:
         row.hints.append("no single cause found: the error is rounding spread over the signal "
-                         "(a finer grid, i.e. more bits for this layer, would help)")
+                         "(a finer grid, i.e. more bits for this layer or its producer, would help: pot-scale's "
+                         "`wide` by node, or widen-layers / the mixed_fpga pipeline to choose by measurement)")
 
 
 # --------------------------------------------------------------------------- formatting
