@@ -566,11 +566,8 @@ def readers_of(value: SSAValue, outputs: str = "values") -> tuple[list[Reader], 
             k = reshape_kernel(user, True)
             for r in inner:  # an elementwise reader does not care about the shape
                 readers.append(r if r.elementwise else Reader(lambda x, k=k, g=r.fn: g(k(x)), False))
-        elif user.has_trait(ElementwiseFunction) or (
-                isinstance(user, q.SoftmaxOp) and (spec := KERNELS.lookup(user)) is not None
-                and spec.batchable(user, [True])):
-            spec = KERNELS.lookup(user)
-            assert spec is not None
+        elif (spec := KERNELS.lookup(user)) is not None and (user.has_trait(ElementwiseFunction) or (
+                isinstance(user, q.SoftmaxOp) and spec.batchable(user, [True]))):
             readers.append(Reader(spec.factory(user, True), not isinstance(user, q.SoftmaxOp)))
         else:
             own = True

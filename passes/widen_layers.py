@@ -134,11 +134,11 @@ class WidenLayersPass(SamplePass):
 
     @staticmethod
     def _lowers(ctx: Context, trial: ModuleOp) -> bool:
-        """Whether the quantized copy lowers to the shift dialect and passes check-overflow."""
-        shifted = trial.clone()
+        """Whether the quantized copy lowers to the shift dialect and passes check-overflow (it is
+        lowered in place: a trial is thrown away after it is measured)."""
         try:
-            get_pass("lower-quant-to-shift")().apply(ctx, shifted)
-            get_pass("check-overflow")().apply(ctx, shifted)
+            get_pass("lower-quant-to-shift")().apply(ctx, trial)
+            get_pass("check-overflow")().apply(ctx, trial)
         except PassFailedException:
             return False
         return True

@@ -185,10 +185,9 @@ def evaluate(model: str, st: Stages, xs: Sequence[np.ndarray], *, labels: np.nda
     if labels is not None and threshold is not None and labels.shape != ref.shape:
         raise QcompError(f"--labels has {labels.shape[1]} labels per sample for {ref.shape[1]} output values "
                          "(with --threshold: one 0/1 label per output value)")
-    truth = labels if labels is not None else decisions(ref, threshold)
-    rows = [StageResult("float (onnxruntime)",
-                        float(np.mean(decisions(ref, threshold) == truth)) if labels is not None else 1.0,
-                        None, "reference")]
+    ref_decisions = decisions(ref, threshold)
+    truth = labels if labels is not None else ref_decisions
+    rows = [StageResult("float (onnxruntime)", float(np.mean(ref_decisions == truth)), None, "reference")]
 
     def add(stage: str, out: np.ndarray, note: str = "", **extra: int | None) -> None:
         out = np.asarray(out, np.float64).reshape(n, -1)
