@@ -156,17 +156,16 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
 
 def _widen_every_layer(module) -> None:
     """--wide-layers: the `wide` attribute (as widen-layers sets it) on every inner op with its own
-    exponent whose readers take 16 bits (no table op: elementwise functions, softmax and LRN read 8)."""
+    exponent whose readers take 16 bits (softmax and LRN tables read 8; an elementwise function
+    reads 16 by interpolation, shift.interp)."""
     from xdsl.dialects.builtin import UnitAttr
 
     from qcomp.dialects import quant as q
-    from qcomp.dialects.traits import ElementwiseFunction
     from qcomp.passes.pot_scale import WIDE_ATTR
     from qcomp.passes.widen_layers import widenable
 
     for op in list(module.walk()):
-        if widenable(op) and not any(u.operation.has_trait(ElementwiseFunction)
-                                      or isinstance(u.operation, q.SoftmaxOp | q.LrnOp) for u in op.results[0].uses):
+        if widenable(op) and not any(isinstance(u.operation, q.SoftmaxOp | q.LrnOp) for u in op.results[0].uses):
             op.attributes[WIDE_ATTR] = UnitAttr()
 
 

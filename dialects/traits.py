@@ -11,7 +11,7 @@ its definition:
 * `ElementwiseFunction`: a float function of one tensor, element by element: the numpy
   function and the op attributes it takes. The float executor runs it (the op's
   `reference(x)`), and `lower-quant-to-shift` tabulates it into a `shift.lut` when the input
-  has at most 8 bits.
+  has at most 8 bits, into the knots of a `shift.interp` (linear interpolation) up to 16.
 * `AccumulatorBound`: an op interface for ops that sum integers into an accumulator;
   `check-overflow` calls its `check(op, checker)` (see `passes/check_overflow.py` for the
   checker's methods: `qbound`, `const_q`, `dot`, `fits`, `window`).

@@ -10,9 +10,9 @@ quantized again with the layers kept so far and this one wide, and run by the fa
 executor (bit-exact with the C). A layer is kept when the outputs' error against the float
 network (search-exponents' summed noise-to-signal ratio) drops by more than `min_gain`
 (relative), until `max_layers` are kept. A kept layer whose int16 result the rest of the
-pipeline cannot take (an int32 accumulator it would overflow, a table op that reads 8 bits)
-is dropped again: before it is kept, the copy is lowered to the shift dialect and
-check-overflow run on it.
+pipeline cannot take (an int32 accumulator it would overflow, a softmax or LRN table that reads
+8 bits; an activation function reads int16 by interpolation, `shift.interp`) is dropped again:
+before it is kept, the copy is lowered to the shift dialect and check-overflow run on it.
 
     qcomp-opt model.mlir -p 'calibrate{data="calib.npy" method="mse"},widen-layers{data="calib.npy"},pot-scale'
 

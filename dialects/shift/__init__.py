@@ -53,6 +53,7 @@ from qcomp.dialects.shift.compute import (
     ClampOp,
     Conv2dOp,
     FcOp,
+    InterpOp,
     LrnOp,
     LutOp,
     MaxOp,
@@ -81,7 +82,7 @@ from qcomp.dialects.shift.resample import (
 Shift = Dialect(
     "shift",
     [
-        ConstantOp, Conv2dOp, FcOp, AddOp, MaxOp, MinOp, MulOp, PReluOp, RequantOp, ClampOp, LutOp, LrnOp, SoftmaxOp,
+        ConstantOp, Conv2dOp, FcOp, AddOp, MaxOp, MinOp, MulOp, PReluOp, RequantOp, ClampOp, LutOp, InterpOp, LrnOp, SoftmaxOp,
         MaxPoolOp, AvgPoolOp, GlobalAvgPoolOp, ConcatOp, ReshapeOp, TransposeOp, PadOp, SliceOp,
         ResizeNearestOp, ResizeOp, ZeroInterleaveOp,
     ],
@@ -104,6 +105,7 @@ __all__ = [
     "MulOp",
     "RequantOp",
     "ClampOp",
+    "InterpOp",
     "LrnOp",
     "LutOp",
     "SoftmaxOp",

@@ -1,4 +1,4 @@
-"""shift ops that compute: conv2d, fc, add, max, min, prelu, mul, requant, clamp, lut, lrn, softmax."""
+"""shift ops that compute: conv2d, fc, add, max, min, prelu, mul, requant, clamp, lut, interp, lrn, softmax."""
 
 from __future__ import annotations
 
@@ -517,6 +517,60 @@ class LutOp(_TableOp):
         lo, hi = int_range(sout)
         if tab.size and (int(tab.min()) < lo or int(tab.max()) > hi):
             raise self.error(f"table values must lie in the result range [{lo}, {hi}]")
+
+
+@irdl_op_definition
+class InterpOp(ShiftOp):
+    """Any elementwise function of a wide integer (int16), by linear interpolation between knots.
+
+    With k = `index_shift`, s = `shift` (k + F), T = `table` (2^(bits(input) - k) + 1 int32 knots,
+    T[i] = f((qmin_in + i 2^k) 2^e_in) with F fraction bits below the result's step):
+        u = x - qmin_in,  i = u >> k,  r = u & (2^k - 1)
+        out = clamp(rshift(T[i] * 2^k + (T[i + 1] - T[i]) * r, s), qmin, qmax)   (int64)
+    The lowering picks the fewest knots within a quarter step of f (`qcomp.numerics.interp`);
+    an int8 input keeps `shift.lut`, exact. `fn` names the function for humans.
+        %y = shift.interp %x {node = "hswish", fn = "hard_swish", index_shift = 8 : i64,
+               shift = 24 : i64, table = dense<"0x..."> : tensor<257xi32>}
+            : (tensor<1x8x!quant.pot<i16, -11>>) -> tensor<1x8x!quant.pot<i8, -3>>
+    """
+
+    name = "shift.interp"
+    input = operand_def(TensorType)
+    index_shift = attr_def(IntegerAttr[I64])
+    shift = attr_def(IntegerAttr[I64])
+    table = attr_def(DenseIntOrFPElementsAttr)
+    fn = opt_attr_def(StringAttr)
+    output = result_def(TensorType)
+
+    def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
+                 index_shift: int, shift: int, fn: str | None = None, node: str | None = None):
+        attrs: dict[str, Attribute] = {**node_kw(node), "index_shift": _i64(index_shift), "shift": _i64(shift),
+                                       "table": table}
+        if fn:
+            attrs["fn"] = StringAttr(fn)
+        super().__init__(operands=[x], result_types=[result_type], attributes=attrs)
+
+    index_shift_value = attr_value("index_shift")
+    shift_amount = attr_value("shift")
+
+    def table_values(self) -> np.ndarray:
+        return dense_to_numpy(self.table)
+
+    def verify_(self) -> None:
+        self.expect_shape(shape(self.input))
+        bits = self.storage(self.input, "input").width.data
+        self.storage(self.output, "result")
+        k = self.index_shift_value
+        if bits > 16:
+            raise self.error(f"input storage of {bits} bits is too wide (at most 16)")
+        if not 0 <= k <= bits:
+            raise self.error(f"index_shift {k} must be in [0, {bits}]")
+        n = (1 << (bits - k)) + 1
+        tt = self.table.type
+        if tt.get_shape() != (n,) or tt.element_type != IntegerType(32):  # type: ignore[attr-defined]
+            raise self.error(f"table must be a 1-D tensor of {n} i32 knots, got {tt}")
+        if not k <= self.shift_amount <= 62:
+            raise self.error(f"shift {self.shift_amount} must be in [index_shift, 62]")
 
 
 @irdl_op_definition

@@ -57,6 +57,25 @@ def gen_lut(name: str, x: View, y: View, table: np.ndarray) -> KernelCode:
     return _flat_unary(x, y, f"{name}_t[{idx}]", [GlobalData(f"{name}_t", np.asarray(table), y.ctype)])
 
 
+def gen_interp(name: str, x: View, y: View, table: np.ndarray, index_shift: int, shift: int) -> KernelCode:
+    """u = x - qmin(x), i = u >> k: y = clamp(rshift(T[i] 2^k + (T[i+1] - T[i]) (u & (2^k - 1)), shift))
+    in int64 (`qcomp.numerics.interp`)."""
+    if not x.same_memory_order(View(y.shape, y.split, y.perm, x.ctype)):
+        raise KernelError(f"elementwise input layout {x.describe()} differs from output {y.describe()}")
+    qmin = CTYPE_RANGE[x.ctype][0]
+    lo, hi = CTYPE_RANGE[y.ctype]
+    k = index_shift
+    body = "\n".join([
+        f"for (int i = 0; i < {x.size}; ++i) {{",
+        f"    const int32_t u = (int32_t)x0[i] - ({qmin});",
+        f"    const int64_t t0 = {name}_t[u >> {k}];",
+        f"    const int64_t v = t0 * {1 << k} + ((int64_t){name}_t[(u >> {k}) + 1] - t0) * (u & {(1 << k) - 1});",
+        f"    y[i] = ({y.ctype}){_requant_call('int64_t', 'v', str(shift), lo, hi)};",
+        "}",
+    ])
+    return KernelCode(_io([x], y), body, "", [GlobalData(f"{name}_t", np.asarray(table), "int32_t")], [0], 0)
+
+
 # --------------------------------------------------------------------------- binary elementwise
 
 

@@ -23,7 +23,8 @@ once, on the result grid.
 * relu / clip: `shift.clamp` on one exponent, `shift.requant` with bounds across exponents
   (exact: rounding is monotone, so it commutes with clamping).
 * sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu -> `shift.lut` (table computed in
-  float64 and rounded with the target's tie rule); softmax -> `shift.softmax` (see its docstring).
+  float64 and rounded with the target's tie rule), or `shift.interp` for an int16 input (knots of
+  the function, linear interpolation within a quarter output step); softmax -> `shift.softmax` (see its docstring).
 
 A quant op with no pattern, or a float (non-pot) value, raises PassFailedException naming
 the op and its ONNX node: there is no silent partial lowering.
@@ -46,6 +47,7 @@ from qcomp.dialects import shift as sh
 from qcomp.dialects.constants import dense_from_numpy, dense_to_numpy, element_dtype
 from qcomp.dialects.traits import ElementwiseFunction
 from qcomp.numerics import HALF_UP, dyadic, grid_bound, round_half_up
+from qcomp.numerics.interp import interp_table
 from qcomp.numerics.lrn import lrn_table
 from qcomp.numerics.resize import fixed_point_taps
 from qcomp.target import rounding_of
@@ -463,7 +465,9 @@ def lut_table(fn: Callable[[np.ndarray], np.ndarray], in_pot: q.PotType, out_pot
 
 class LowerLut(RewritePattern):
     """Any `ElementwiseFunction` op (sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu, ...) ->
-    shift.lut: a table of the op's own `reference` function over every input integer."""
+    shift.lut: a table of the op's own `reference` function over every input integer (int8), or
+    shift.interp for a wider input (int16): linear interpolation between knots of the function,
+    within a quarter of an output step of it (`qcomp.numerics.interp`)."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         trait = op.get_trait(ElementwiseFunction)
@@ -474,8 +478,18 @@ class LowerLut(RewritePattern):
         act_exp(op, x, "input")
         act_exp(op, out, "result")
         p_in, p_out = pot(op, x, "input"), pot(op, out, "result")
+        if p_in.bits > 16:
+            raise fail(op, f"a function table needs an input of at most 16 bits, got {p_in.storage}")
         if p_in.bits > 8:
-            raise fail(op, f"a table needs an input of at most 8 bits, got {p_in.storage}")
+            try:
+                knots, k, s = interp_table(op.reference, p_in.qmin, p_in.qmax, p_in.exp,  # type: ignore[attr-defined]
+                                           p_out.qmin, p_out.qmax, p_out.exp)
+            except ValueError as e:
+                raise fail(op, str(e)) from None
+            attr = dense_from_numpy(knots.astype(np.int32))
+            finish(op, rewriter, [sh.InterpOp(x, attr, out.type, index_shift=k, shift=s, fn=trait.fn_name,
+                                              node=_node(op))])
+            return
         table = lut_table(op.reference, p_in, p_out, rounding_of(op))  # type: ignore[attr-defined]
         attr = dense_from_numpy(table.astype(element_dtype(p_out.storage)), p_out.storage)
         finish(op, rewriter, [sh.LutOp(x, attr, out.type, fn=trait.fn_name, node=_node(op))])

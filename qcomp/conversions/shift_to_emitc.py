@@ -37,6 +37,7 @@ from qcomp.backend.kernels_tensor import (
     gen_clamp,
     gen_concat,
     gen_global_avgpool,
+    gen_interp,
     gen_lrn,
     gen_lut,
     gen_maxpool,
@@ -460,6 +461,10 @@ def _lower_lut(lw: Lowering, op: sh.LutOp) -> None:
     _unary(lw, op, lambda x, y: gen_lut("@K", x, y, op.table_values()))
 
 
+def _lower_interp(lw: Lowering, op: sh.InterpOp) -> None:
+    _unary(lw, op, lambda x, y: gen_interp("@K", x, y, op.table_values(), op.index_shift_value, op.shift_amount))
+
+
 def _lower_binary(lw: Lowering, op: Operation) -> None:
     a, b = lw.vals[op.operands[0]], lw.vals[op.operands[1]]
     shape = _out_shape(op)
@@ -615,6 +620,7 @@ LOWERINGS: dict[type[Operation], Rule] = {
     sh.RequantOp: _lower_requant,
     sh.ClampOp: _lower_clamp,
     sh.LutOp: _lower_lut,
+    sh.InterpOp: _lower_interp,
     sh.LrnOp: _lower_lrn,
     sh.SoftmaxOp: _lower_softmax,
     sh.MaxPoolOp: _lower_maxpool,

@@ -57,6 +57,7 @@ from qcomp.numerics import (
     rshift,
 )
 from qcomp.numerics.conv_transpose import zero_interleave
+from qcomp.numerics.interp import interp_int
 from qcomp.numerics.lrn import lrn_int
 from qcomp.numerics.resize import fill_outputs, gather_hw, resize_acc
 from qcomp.numerics.windows import pad_hw as _pad_hw
@@ -364,6 +365,17 @@ def _lut(op: sh.LutOp, batched: bool):
 def _softmax_batchable(op: sh.SoftmaxOp, dyn: Sequence[bool]) -> bool:
     """Softmax along the sample axis cannot run on a whole batch."""
     return op.axis_index != 0 and leading_axis(op, dyn)
+
+
+@KERNELS.register(sh.InterpOp)
+def _interp(op: sh.InterpOp, batched: bool):
+    """shift.interp: two knot loads, one interpolation and one rounding shift per element."""
+    table, k, s = op.table_values().astype(I64), op.index_shift_value, op.shift_amount
+    qmin = _range(op.input.type)[0]
+    lo, hi = _range(op.output.type)
+    rnd = rounding_of(op)
+    dtype = storage_dtype(op.output.type)
+    return lambda x: interp_int(x, table, qmin, k, s, lo, hi, rnd).astype(dtype)
 
 
 @KERNELS.register(sh.LrnOp)

@@ -7,7 +7,8 @@ functions are written once (numpy only; no IR types here):
 * `integer`: storage ranges, the tie rules (half up, half even), the rounding shift `rshift`, exact rounded
   division, saturation, grid integers of reals, dyadic decomposition;
 * `windows`: ONNX's sliding-window output size, window geometry, padding and taps;
-* `functions`: the float functions of table-lowered activations and the table builder.
+* `functions`: the float functions of table-lowered activations and the table builder;
+* `interp`: those functions of an int16 input, by linear interpolation between knots (`shift.interp`).
 """
 
 from qcomp.numerics.functions import (

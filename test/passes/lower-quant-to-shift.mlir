@@ -106,6 +106,31 @@ func.func @neg(%x: tensor<1x8x!quant.pot<i8, -4>>) -> tensor<1x8x!quant.pot<i8, 
 
 // -----
 
+// An int16 input (a layer widened by mixed precision) is no table of every integer: shift.interp
+// keeps the fewest knots within a quarter output step. Hard-swish into int8 at 2^-3: 65 knots,
+// 2^(16-10) + 1, the kinks at +-3 = +-6144 * 2^-11 on knots; into int16 at 2^-11: 1025 knots and 15
+// fraction bits (16 would overflow int32 at x = 16); sigmoid into int16 at 2^-15: 2049 knots.
+// CHECK-LABEL: func.func @wide_functions
+// CHECK-NEXT:    shift.interp %x {node = "hswish", index_shift = 10 : i64, shift = 26 : i64, table = dense<[0, {{.*}}]> : tensor<65xi32>, fn = "hard_swish"}
+// CHECK-NEXT:    shift.interp %x {node = "hswish16", index_shift = 6 : i64, shift = 21 : i64, table = {{.*}} : tensor<1025xi32>, fn = "hard_swish"}
+// CHECK-NEXT:    shift.interp %x {node = "sigmoid16", index_shift = 5 : i64, shift = 21 : i64, table = {{.*}} : tensor<2049xi32>, fn = "sigmoid"}
+func.func @wide_functions(%x: tensor<1x8x!quant.pot<i16, -11>>) -> (tensor<1x8x!quant.pot<i8, -3>>, tensor<1x8x!quant.pot<i16, -11>>, tensor<1x8x!quant.pot<i16, -15>>) {
+  %h = quant.hard_swish %x {node = "hswish"} : (tensor<1x8x!quant.pot<i16, -11>>) -> tensor<1x8x!quant.pot<i8, -3>>
+  %w = quant.hard_swish %x {node = "hswish16"} : (tensor<1x8x!quant.pot<i16, -11>>) -> tensor<1x8x!quant.pot<i16, -11>>
+  %s = quant.sigmoid %x {node = "sigmoid16"} : (tensor<1x8x!quant.pot<i16, -11>>) -> tensor<1x8x!quant.pot<i16, -15>>
+  func.return %h, %w, %s : tensor<1x8x!quant.pot<i8, -3>>, tensor<1x8x!quant.pot<i16, -11>>, tensor<1x8x!quant.pot<i16, -15>>
+}
+
+// -----
+
+// CHECK: lower-quant-to-shift: quant.sigmoid 'sig32': a function table needs an input of at most 16 bits, got i32
+func.func @too_wide(%x: tensor<1x8x!quant.pot<i32, -11>>) -> tensor<1x8x!quant.pot<i8, -7>> {
+  %s = quant.sigmoid %x {node = "sig32"} : (tensor<1x8x!quant.pot<i32, -11>>) -> tensor<1x8x!quant.pot<i8, -7>>
+  func.return %s : tensor<1x8x!quant.pot<i8, -7>>
+}
+
+// -----
+
 // LRN: a 4-bit input's sums of squares (at most 3 * 8^2 = 192) fit one exact table (index_shift 0,
 // 193 entries); the factor (1 + 0.5/3 * Q * 2^-2)^-0.75 starts at 1 = 2^14 * 2^-14.
 // CHECK-LABEL: func.func @lrn

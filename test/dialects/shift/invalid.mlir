@@ -154,6 +154,22 @@ func.func @lut_range(%x: tensor<1x8x!quant.pot<i2, 0>>) -> tensor<1x8x!quant.pot
 
 // -----
 
+func.func @interp_knots(%x: tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>> {
+  %y = shift.interp %x {node = "hswish", index_shift = 3 : i64, shift = 19 : i64, table = dense<[0, 1, 2]> : tensor<3xi32>} : (tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>>
+  func.return %y : tensor<1x8x!quant.pot<i8, -1>>
+}
+// CHECK: shift.interp 'hswish': table must be a 1-D tensor of 9 i32 knots, got tensor<3xi32>
+
+// -----
+
+func.func @interp_index_shift(%x: tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>> {
+  %y = shift.interp %x {node = "hswish", index_shift = 7 : i64, shift = 19 : i64, table = dense<[0, 1]> : tensor<2xi32>} : (tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>>
+  func.return %y : tensor<1x8x!quant.pot<i8, -1>>
+}
+// CHECK: shift.interp 'hswish': index_shift 7 must be in [0, 6]
+
+// -----
+
 func.func @softmax_table(%x: tensor<1x8x!quant.pot<i2, 0>>) -> tensor<1x8x!quant.pot<i8, -7>> {
   %y = shift.softmax %x {node = "sm", axis = 1 : i64, shift = -7 : i64, table = dense<[100, 50, 60, 1]> : tensor<4xi32>} : (tensor<1x8x!quant.pot<i2, 0>>) -> tensor<1x8x!quant.pot<i8, -7>>
   func.return %y : tensor<1x8x!quant.pot<i8, -7>>

@@ -190,3 +190,14 @@ func.func @resample_fill(%x: tensor<1x2x2x2x!quant.pot<i8, -5>>) -> (tensor<1x2x
   %l = shift.resize %x {node = "crop_lin", taps = array<i64: 2, 1>, rows = array<i64: 0, 1>, row_weights = array<i64: 1, 1>, cols = array<i64: 0, -1>, col_weights = array<i64: 2, 2>, frac_bits = 1 : i64, shift = 2 : i64, fill = 16 : i64} : (tensor<1x2x2x2x!quant.pot<i8, -5>>) -> tensor<1x2x1x2x!quant.pot<i8, -5>>
   func.return %n, %l : tensor<1x2x3x2x!quant.pot<i8, -5>>, tensor<1x2x1x2x!quant.pot<i8, -5>>
 }
+
+// -----
+
+// Interpolation: a 6-bit input with index_shift 3 has 2^(6-3) + 1 = 9 i32 knots (hard-swish at
+// x = -16, -12, ..., 16 with 16 fraction bits below the output step 2^-1).
+// CHECK-LABEL: func.func @interp
+// CHECK-NEXT:    %y = shift.interp %x {node = "hswish", index_shift = 3 : i64, shift = 19 : i64, table = dense<[0, 0, 0, 0, 0, 524288, 1048576, 1572864, 2097152]> : tensor<9xi32>, fn = "hard_swish"} : (tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>>
+func.func @interp(%x: tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>> {
+  %y = shift.interp %x {node = "hswish", index_shift = 3 : i64, shift = 19 : i64, table = dense<[0, 0, 0, 0, 0, 524288, 1048576, 1572864, 2097152]> : tensor<9xi32>, fn = "hard_swish"} : (tensor<1x8x!quant.pot<i6, -1>>) -> tensor<1x8x!quant.pot<i8, -1>>
+  func.return %y : tensor<1x8x!quant.pot<i8, -1>>
+}
