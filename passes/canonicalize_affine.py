@@ -14,6 +14,12 @@ lowers conv2d, add and mul. Exact rewrites (float semantics unchanged, up to the
 * `div(x, c)` -> `mul(x, 1 / c)` for a float constant c without zeros (Paddle's hard-swish
   `x * clip(x + 3, 0, 6) / 6`, input normalisation `(x - mean) / std` that cannot fold
   into a padded conv).
+* a chain of two or more of those by per-channel constants on NCHW, x' = a * x + b, rounds once
+  instead of once per op: into the conv2d before it when nothing else reads that conv (an
+  exporter's BatchNorm as Mul + Add: w' = w * a per output channel, b' = bias * a + b, as
+  fold-batchnorm folds), else as one depthwise 1x1 conv2d (weight a, bias b; the input
+  normalisation before a padded conv: norm_pad 35.0 -> 35.9 dB). A chain from a function argument
+  into the conv or gemm that alone reads it is left to fold-input-affine.
 
 Part of `simplify` (after the folds, which take priority: a BN after a conv folds into it,
 an input normalisation into the first conv), and a pass of its own.
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, TensorType, f64
+from xdsl.ir import BlockArgument, Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -38,7 +45,10 @@ from xdsl.pattern_rewriter import (
 from qcomp.dialects import quant
 from qcomp.dialects.constants import dense_from_numpy
 from qcomp.dialects.ranges import carry_range
+from qcomp.passes.fold_batchnorm import FoldBatchNorm
+from qcomp.passes.fold_input_affine import AffineChain, affine_chain, affine_step
 from qcomp.registry import register_pass
+from qcomp.rewriting import erase_dead, fused_names
 
 
 def _constant(value: np.ndarray, like: TensorType, node: str | None = None) -> quant.ConstantOp:
@@ -116,13 +126,84 @@ class DivConstantToMul(RewritePattern):
         rewriter.replace_op(op, [inv, mul], [mul.output])
 
 
-PATTERNS: tuple[RewritePattern, ...] = (BatchNormToDepthwise(), SubConstantToAdd(), DivConstantToMul())
+def _input_fold_pending(chain: AffineChain, end: Operation) -> bool:
+    """Whether fold-input-affine will fold this chain from a function argument into the conv2d
+    or gemm that alone reads it (then that fold, which removes the chain, is left to happen)."""
+    if not isinstance(chain.arg, BlockArgument) or not end.results[0].has_one_use():
+        return False
+    user = next(iter(end.results[0].uses))
+    if isinstance(user.operation, quant.GemmOp):
+        return user.index == 0
+    if isinstance(user.operation, quant.Conv2dOp) and user.index == 0:
+        return not (np.any(chain.b != 0) and any(user.operation.pad_tlbr))
+    return False
+
+
+@dataclass
+class AffineChainToConv(RewritePattern):
+    """A chain of two or more Mul / Add by per-channel constants on NCHW (an exporter's decomposed
+    BatchNorm, an input normalisation before a padded conv) -> one rounding instead of one per
+    op: folded into the conv2d before it when nothing else reads that (weights and bias scaled per
+    output channel, as fold-batchnorm does), else one depthwise 1x1 conv2d."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if affine_step(op, 1) is None or len(quant.shape_of(op.results[0])) != 4:
+            return
+        out = op.results[0]
+        if out.has_one_use() and affine_step(next(iter(out.uses)).operation, 1) is not None:
+            return  # not the chain's end: rewritten from its last op
+        chain = affine_chain(out, 1, to_argument=False)
+        if chain is None or len(chain.ops) < 2 or _input_fold_pending(chain, op):
+            return  # one op is one rounding already (and may be part of a hard-sigmoid idiom)
+        t = out.type
+        assert isinstance(t, TensorType)
+        node = quant.node_of(op)
+        names = fused_names(op, list(reversed(chain.ops[1:])))  # from the source to the end
+        producer = chain.arg.owner
+        if (isinstance(producer, quant.Conv2dOp) and chain.arg.has_one_use() and not producer.has_activation
+                and producer.output.type == t):
+            folded = FoldBatchNorm._fold_conv(producer, chain.a, chain.b)
+            if folded is None:
+                return
+            consts, operands, _ = folded
+            attrs = dict(producer.attributes)
+            if (all_names := fused_names(producer, list(reversed(chain.ops)))) is not None:
+                attrs["fused"] = all_names
+            new = quant.Conv2dOp.create(operands=operands, result_types=[t], attributes=attrs)
+            old_inputs = [*producer.operands[1:], *(v for o in chain.ops for v in o.operands)]
+            for c in consts:
+                rewriter.insert(c)
+            rewriter.replace(op, new)
+            for o in chain.ops[1:]:
+                rewriter.erase(o)
+            rewriter.erase(producer)
+            erase_dead(rewriter, old_inputs)
+            new.output.name_hint = out.name_hint
+            return
+        c = t.get_shape()[1]
+        w = _constant(chain.a.reshape(c, 1, 1, 1), t, f"{node}.scale")
+        b = _constant(chain.b, t, f"{node}.shift")
+        conv = quant.Conv2dOp(chain.arg, w.output, b.output, t, group=c, node=node)
+        if names is not None:
+            conv.attributes["fused"] = names
+        carry_range(op, conv)
+        conv.output.name_hint = out.name_hint
+        old_inputs = [v for o in chain.ops for v in o.operands]
+        rewriter.replace_op(op, [w, b, conv], [conv.output])
+        for o in chain.ops[1:]:
+            rewriter.erase(o)
+        erase_dead(rewriter, old_inputs)
+
+
+PATTERNS: tuple[RewritePattern, ...] = (BatchNormToDepthwise(), SubConstantToAdd(), DivConstantToMul(),
+                                        AffineChainToConv())
 
 
 @register_pass
 @dataclass(frozen=True)
 class CanonicalizeAffinePass(ModulePass):
-    """Unfoldable BatchNorm as a depthwise 1x1 conv; Sub / Div by constants as Add / Mul."""
+    """Unfoldable BatchNorm as a depthwise 1x1 conv; Sub / Div by constants as Add / Mul; affine
+    chains by constants as one conv."""
 
     name = "canonicalize-affine"
     levels = ("quant",)  # qcomp.levels: where this pass may run
@@ -131,4 +212,5 @@ class CanonicalizeAffinePass(ModulePass):
         PatternRewriteWalker(GreedyRewritePatternApplier(list(PATTERNS))).rewrite_module(op)
 
 
-__all__ = ["PATTERNS", "BatchNormToDepthwise", "CanonicalizeAffinePass", "DivConstantToMul", "SubConstantToAdd"]
+__all__ = ["PATTERNS", "AffineChainToConv", "BatchNormToDepthwise", "CanonicalizeAffinePass", "DivConstantToMul",
+           "SubConstantToAdd"]

@@ -71,56 +71,64 @@ def _per_channel(c: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray
 class AffineChain:
     """x = a * arg + b per channel, computed by `ops` (nearest to the consumer first)."""
 
-    arg: BlockArgument
+    arg: SSAValue
     ops: list[Operation]
     a: np.ndarray
     b: np.ndarray
 
 
-def affine_chain(x: SSAValue, axis: int) -> AffineChain | None:
-    """Walk back from `x` through single-use constant Mul/Add/Sub/Div to a function argument."""
+def affine_step(op: Operation, axis: int) -> tuple[SSAValue, np.ndarray | float, np.ndarray | float] | None:
+    """(u, p, q) when `op` computes p * u + q per channel of `axis` (a Mul / Add / Sub / Div of the
+    tensor u by a float constant, no fused activation, same type in and out), else None."""
+    if not isinstance(op, AFFINE_OPS) or (isinstance(op, quant.AddOp) and op.has_activation):
+        return None
+    lc, rc = quant.float_constant(op.lhs), quant.float_constant(op.rhs)
+    if rc is not None and lc is None:
+        u, c, u_first = op.lhs, rc, True
+    elif lc is not None and rc is None:
+        u, c, u_first = op.rhs, lc, False
+    else:
+        return None
+    if u.type != op.output.type or not quant.is_float_tensor(u.type):
+        return None
+    vec = _per_channel(c, quant.shape_of(u), axis)
+    if vec is None:
+        return None
+    if isinstance(op, quant.MulOp):
+        return u, vec, 0.0
+    if isinstance(op, quant.AddOp):
+        return u, 1.0, vec
+    if isinstance(op, quant.SubOp):
+        return (u, 1.0, -vec) if u_first else (u, -1.0, vec)
+    if not u_first or np.any(vec == 0):
+        return None
+    return u, 1.0 / vec, 0.0
+
+
+def affine_chain(x: SSAValue, axis: int, to_argument: bool = True) -> AffineChain | None:
+    """Walk back from `x` through single-use constant Mul/Add/Sub/Div to a function argument
+    (`to_argument`), or to the first value that is not such an op's single-use result (then the
+    chain's `arg` is that value and `x` itself may have any number of uses)."""
     if not quant.is_float_tensor(x.type):
         return None
     shape = quant.shape_of(x)
+    if len(shape) <= axis:
+        return None
     a, b = np.ones(shape[axis]), np.zeros(shape[axis])
     ops: list[Operation] = []
     v = x
     while not isinstance(v, BlockArgument):
-        op = v.owner
-        if not isinstance(op, AFFINE_OPS) or not v.has_one_use():
-            return None
-        if isinstance(op, quant.AddOp) and op.has_activation:
-            return None
-        lc, rc = quant.float_constant(op.lhs), quant.float_constant(op.rhs)
-        if rc is not None and lc is None:
-            u, c, u_first = op.lhs, rc, True
-        elif lc is not None and rc is None:
-            u, c, u_first = op.rhs, lc, False
-        else:
-            return None
-        if u.type != op.output.type:
-            return None
-        vec = _per_channel(c, shape, axis)
-        if vec is None:
-            return None
-        # v = p * u + q
-        p: np.ndarray | float
-        q: np.ndarray | float
-        if isinstance(op, quant.MulOp):
-            p, q = vec, 0.0
-        elif isinstance(op, quant.AddOp):
-            p, q = 1.0, vec
-        elif isinstance(op, quant.SubOp):
-            p, q = (1.0, -vec) if u_first else (-1.0, vec)
-        else:
-            if not u_first or np.any(vec == 0):
+        step = affine_step(v.owner, axis)  # type: ignore[arg-type]
+        if step is None or (not v.has_one_use() and (to_argument or v is not x)):
+            if to_argument:
                 return None
-            p, q = 1.0 / vec, 0.0
+            break
+        u, p, q = step  # v = p * u + q
         # x = a * v + b = (a * p) * u + (a * q + b)
         a, b = a * p, a * q + b
-        ops.append(op)
+        ops.append(v.owner)  # type: ignore[arg-type]
         v = u
-    if not ops or not isinstance(v.block.parent_op(), func.FuncOp):
+    if not ops or (to_argument and not isinstance(v.block.parent_op(), func.FuncOp)):  # type: ignore[union-attr]
         return None
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return None
@@ -132,6 +140,7 @@ def affine_chain(x: SSAValue, axis: int) -> AffineChain | None:
 def _record_normalisation(chain: AffineChain) -> None:
     """Keep x' = a x + b on the function (`arg_normalisation`, keyed by argument index): the
     raw input's range follows from it when there are no calibration samples."""
+    assert isinstance(chain.arg, BlockArgument)
     f = chain.arg.block.parent_op()
     assert isinstance(f, func.FuncOp)
     old = f.attributes.get("arg_normalisation")

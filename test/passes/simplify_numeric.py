@@ -215,6 +215,25 @@ check("fold-input-affine", "gemm-trans-a", model(
     {"x": [6, 2]}, ["y"], {"t": rand(6, 1), "k": rand(6, 1, lo=0.5), "w": rand(6, 4)}),
     gone=("quant.add", "quant.div"))
 
+# --------------------------------------------------------------------------- canonicalize-affine chains
+
+# CHECK: canonicalize-affine normalise-before-padded-conv: ok
+check("canonicalize-affine", "normalise-before-padded-conv", model(
+    [node("Sub", ["x", "mean"], "s"), node("Div", ["s", "std"], "d"), node("Pad", ["d", "pads"], "p"),
+     node("Conv", ["p", "w"], "y")],
+    {"x": [1, 3, 6, 6]}, ["y"],
+    {"mean": rand(1, 3, 1, 1), "std": rand(3, 1, 1, lo=0.5), "pads": np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64),
+     "w": rand(4, 3, 3, 3)}),
+    gone=("quant.sub", "quant.div"), kept=("quant.pad",))
+
+# CHECK: canonicalize-affine decomposed-bn-after-conv: ok
+check("canonicalize-affine", "decomposed-bn-after-conv", model(
+    [node("Conv", ["x", "w", "b"], "c", group=2, pads=[1, 1, 1, 1]), node("Mul", ["k", "c"], "m"),
+     node("Add", ["m", "t"], "a"), node("Sub", ["a", "u"], "y")],
+    {"x": [1, 4, 5, 5]}, ["y"],
+    {"w": rand(6, 2, 3, 3), "b": rand(6), "k": rand(6, 1, 1), "t": rand(1, 6, 1, 1), "u": rand(6, 1, 1)}),
+    gone=("quant.mul", "quant.add", "quant.sub"))
+
 # --------------------------------------------------------------------------- simplify
 
 # CHECK: simplify cnn: ok
