@@ -162,13 +162,14 @@ class AffineChainToConv(RewritePattern):
         producer = chain.arg.owner
         if (isinstance(producer, quant.Conv2dOp) and chain.arg.has_one_use() and not producer.has_activation
                 and producer.output.type == t):
-            folded = FoldBatchNorm._fold_conv(producer, chain.a, chain.b)
+            folded = FoldBatchNorm.fold_conv(producer, chain.a, chain.b)
             if folded is None:
                 return
             consts, operands, _ = folded
             attrs = dict(producer.attributes)
             if (all_names := fused_names(producer, list(reversed(chain.ops)))) is not None:
                 attrs["fused"] = all_names
+            carry_range(op, attrs)  # the conv's result is now the chain's
             new = quant.Conv2dOp.create(operands=operands, result_types=[t], attributes=attrs)
             old_inputs = [*producer.operands[1:], *(v for o in chain.ops for v in o.operands)]
             for c in consts:

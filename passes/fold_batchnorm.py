@@ -70,7 +70,7 @@ class FoldBatchNorm(RewritePattern):
         k, shift = affine.k, affine.s
 
         if isinstance(producer, quant.Conv2dOp):
-            folded = self._fold_conv(producer, k, shift)
+            folded = self.fold_conv(producer, k, shift)
         else:
             folded = self._fold_gemm(producer, k, shift)
         if folded is None:
@@ -90,7 +90,9 @@ class FoldBatchNorm(RewritePattern):
         erase_dead(rewriter, old_inputs[1:])
 
     @staticmethod
-    def _fold_conv(conv: quant.Conv2dOp, k: np.ndarray, shift: np.ndarray):
+    def fold_conv(conv: quant.Conv2dOp, k: np.ndarray, shift: np.ndarray):
+        """(new constants, operands, attributes to drop) of `conv` followed by k * y + shift per output
+        channel (None when its weight or bias is not a float constant); canonicalize-affine uses it too."""
         w = quant.float_constant(conv.weight)
         b = quant.float_constant(conv.bias) if conv.bias is not None else np.zeros(k.shape, np.float64)
         if w is None or b is None:

@@ -121,3 +121,18 @@ func.func @not_chains(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1
   %y = quant.conv2d %j, %w2 {node = "conv2"} : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x1x4x4xf32>
   func.return %a, %m, %s, %y : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// After calibrate, the folded conv's result is the chain's: it takes the Add's range, not its own.
+// CHECK-LABEL: func.func @decomposed_bn_calibrated
+// CHECK:         quant.conv2d {{.*}} {node = "conv", fused = ["bn_mul", "bn_add"], range = array<f64: -1.000000e+00, 5.000000e+00>}
+func.func @decomposed_bn_calibrated(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = quant.constant dense<[[[[1.0]]], [[[2.0]]]]> : tensor<2x1x1x1xf32> {node = "conv.weight"}
+  %k = quant.constant dense<[[[2.0]], [[3.0]]]> : tensor<2x1x1xf32>
+  %s = quant.constant dense<[[[1.0]], [[-1.0]]]> : tensor<2x1x1xf32>
+  %c = quant.conv2d %x, %w {node = "conv", range = array<f64: 0.0, 2.0>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %m = quant.mul %c, %k {node = "bn_mul", range = array<f64: 0.0, 6.0>} : (tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %y = quant.add %m, %s {node = "bn_add", range = array<f64: -1.0, 5.0>} : (tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  func.return %y : tensor<1x2x4x4xf32>
+}
