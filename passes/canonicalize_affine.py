@@ -46,7 +46,7 @@ from qcomp.dialects import quant
 from qcomp.dialects.constants import dense_from_numpy
 from qcomp.dialects.ranges import carry_range
 from qcomp.passes.fold_batchnorm import FoldBatchNorm
-from qcomp.passes.fold_input_affine import AffineChain, affine_chain, affine_step
+from qcomp.passes.fold_input_affine import AffineChain, affine_chain, affine_step, padding_breaks_fold
 from qcomp.registry import register_pass
 from qcomp.rewriting import erase_dead, fused_names
 
@@ -135,7 +135,7 @@ def _input_fold_pending(chain: AffineChain, end: Operation) -> bool:
     if isinstance(user.operation, quant.GemmOp):
         return user.index == 0
     if isinstance(user.operation, quant.Conv2dOp) and user.index == 0:
-        return not (np.any(chain.b != 0) and any(user.operation.pad_tlbr))
+        return not padding_breaks_fold(user.operation, chain)
     return False
 
 
@@ -157,41 +157,28 @@ class AffineChainToConv(RewritePattern):
             return  # one op is one rounding already (and may be part of a hard-sigmoid idiom)
         t = out.type
         assert isinstance(t, TensorType)
-        node = quant.node_of(op)
-        names = fused_names(op, list(reversed(chain.ops[1:])))  # from the source to the end
         producer = chain.arg.owner
+        old_inputs = [v for o in chain.ops for v in o.operands]
         if (isinstance(producer, quant.Conv2dOp) and chain.arg.has_one_use() and not producer.has_activation
-                and producer.output.type == t):
+                and producer.output.type == t):  # into the conv: it keeps its name, the chain is fused
             folded = FoldBatchNorm.fold_conv(producer, chain.a, chain.b)
             if folded is None:
                 return
             consts, operands, _ = folded
-            attrs = dict(producer.attributes)
-            if (all_names := fused_names(producer, list(reversed(chain.ops)))) is not None:
-                attrs["fused"] = all_names
-            carry_range(op, attrs)  # the conv's result is now the chain's
-            new = quant.Conv2dOp.create(operands=operands, result_types=[t], attributes=attrs)
-            old_inputs = [*producer.operands[1:], *(v for o in chain.ops for v in o.operands)]
-            for c in consts:
-                rewriter.insert(c)
-            rewriter.replace(op, new)
-            for o in chain.ops[1:]:
-                rewriter.erase(o)
-            rewriter.erase(producer)
-            erase_dead(rewriter, old_inputs)
-            new.output.name_hint = out.name_hint
-            return
-        c = t.get_shape()[1]
-        w = _constant(chain.a.reshape(c, 1, 1, 1), t, f"{node}.scale")
-        b = _constant(chain.b, t, f"{node}.shift")
-        conv = quant.Conv2dOp(chain.arg, w.output, b.output, t, group=c, node=node)
-        if names is not None:
-            conv.attributes["fused"] = names
-        carry_range(op, conv)
-        conv.output.name_hint = out.name_hint
-        old_inputs = [v for o in chain.ops for v in o.operands]
-        rewriter.replace_op(op, [w, b, conv], [conv.output])
-        for o in chain.ops[1:]:
+            new = quant.Conv2dOp.create(operands=operands, result_types=[t], attributes=dict(producer.attributes))
+            keeper, absorbed, dead = producer, chain.ops, [producer]
+            old_inputs += producer.operands[1:]
+        else:  # a depthwise 1x1 conv named after the chain's last op
+            node, c = quant.node_of(op), t.get_shape()[1]
+            consts = [_constant(chain.a.reshape(c, 1, 1, 1), t, f"{node}.scale"), _constant(chain.b, t, f"{node}.shift")]
+            new = quant.Conv2dOp(chain.arg, consts[0].output, consts[1].output, t, group=c, node=node)
+            keeper, absorbed, dead = op, chain.ops[1:], []
+        if (names := fused_names(keeper, list(reversed(absorbed)))) is not None:  # from the source to the end
+            new.attributes["fused"] = names
+        carry_range(op, new)  # the conv's result is the chain's
+        new.output.name_hint = out.name_hint
+        rewriter.replace_op(op, [*consts, new], [new.output])
+        for o in [*chain.ops[1:], *dead]:
             rewriter.erase(o)
         erase_dead(rewriter, old_inputs)
 

@@ -174,6 +174,12 @@ def _rewrite(op: quant.Conv2dOp | quant.GemmOp, chain: AffineChain, consts: list
                 rewriter.erase(d)
 
 
+def padding_breaks_fold(conv: quant.Conv2dOp, chain: AffineChain) -> bool:
+    """The chain shifts (b != 0) and `conv` pads: padding a * x + b with zeros is not padding x
+    with zeros, so the chain cannot fold into it."""
+    return bool(np.any(chain.b != 0)) and any(conv.pad_tlbr)
+
+
 @dataclass
 class FoldInputAffineIntoConv(RewritePattern):
     """conv2d(a * arg + b) -> conv2d'(arg), weights scaled per input channel, bias shifted."""
@@ -184,9 +190,9 @@ class FoldInputAffineIntoConv(RewritePattern):
         w = quant.float_constant(op.weight)
         if chain is None or w is None or (op.bias is not None and quant.float_constant(op.bias) is None):
             return
+        if padding_breaks_fold(op, chain):
+            return
         shifts = bool(np.any(chain.b != 0))
-        if shifts and any(op.pad_tlbr):
-            return  # padding a * x + b with zeros is not padding x with zeros
         o, cg = w.shape[:2]
         cin = (np.arange(o) // (o // op.groups))[:, None] * cg + np.arange(cg)[None, :]
         w64 = np.asarray(w, np.float64)

@@ -466,8 +466,8 @@ class ClampOp(ShiftOp):
 
 
 class _TableOp(ShiftOp):
-    """Base of lut/softmax: a `table` indexed by the input integer, one entry per value of the
-    input storage (at most 16 bits)."""
+    """Base of the table ops: a `table` read at the input integer; lut and softmax have one entry
+    per value of the input storage (at most 16 bits, `verify_table`), interp its knots."""
 
     input = operand_def(TensorType)
     table = attr_def(DenseIntOrFPElementsAttr)
@@ -520,7 +520,7 @@ class LutOp(_TableOp):
 
 
 @irdl_op_definition
-class InterpOp(ShiftOp):
+class InterpOp(_TableOp):
     """Any elementwise function of a wide integer (int16), by linear interpolation between knots.
 
     With k = `index_shift`, s = `shift` (k + F), T = `table` (2^(bits(input) - k) + 1 int32 knots,
@@ -535,12 +535,9 @@ class InterpOp(ShiftOp):
     """
 
     name = "shift.interp"
-    input = operand_def(TensorType)
     index_shift = attr_def(IntegerAttr[I64])
     shift = attr_def(IntegerAttr[I64])
-    table = attr_def(DenseIntOrFPElementsAttr)
     fn = opt_attr_def(StringAttr)
-    output = result_def(TensorType)
 
     def __init__(self, x: SSAValue, table: DenseIntOrFPElementsAttr, result_type: Attribute, *,
                  index_shift: int, shift: int, fn: str | None = None, node: str | None = None):
@@ -552,9 +549,6 @@ class InterpOp(ShiftOp):
 
     index_shift_value = attr_value("index_shift")
     shift_amount = attr_value("shift")
-
-    def table_values(self) -> np.ndarray:
-        return dense_to_numpy(self.table)
 
     def verify_(self) -> None:
         self.expect_shape(shape(self.input))

@@ -32,10 +32,13 @@ from qcomp.numerics.lrn import lrn_window
 # --------------------------------------------------------------------------- unary elementwise
 
 
-def _flat_unary(x: View, y: View, expr: str, globals_: list[GlobalData] | None = None) -> KernelCode:
+def _flat_unary(x: View, y: View, expr: str, globals_: list[GlobalData] | None = None,
+                setup: tuple[str, ...] = ()) -> KernelCode:
+    """One flat loop y[i] = expr (after the statements `setup`, which may read x0[i])."""
     if not x.same_memory_order(View(y.shape, y.split, y.perm, x.ctype)):
         raise KernelError(f"elementwise input layout {x.describe()} differs from output {y.describe()}")
-    body = "\n".join([f"for (int i = 0; i < {x.size}; ++i) {{", f"    y[i] = ({y.ctype})({expr});", "}"])
+    body = "\n".join([f"for (int i = 0; i < {x.size}; ++i) {{", *(f"    {line}" for line in setup),
+                      f"    y[i] = ({y.ctype})({expr});", "}"])
     return KernelCode(_io([x], y), body, "", globals_ or [], [0], 0)
 
 
@@ -60,20 +63,13 @@ def gen_lut(name: str, x: View, y: View, table: np.ndarray) -> KernelCode:
 def gen_interp(name: str, x: View, y: View, table: np.ndarray, index_shift: int, shift: int) -> KernelCode:
     """u = x - qmin(x), i = u >> k: y = clamp(rshift(T[i] 2^k + (T[i+1] - T[i]) (u & (2^k - 1)), shift))
     in int64 (`qcomp.numerics.interp`)."""
-    if not x.same_memory_order(View(y.shape, y.split, y.perm, x.ctype)):
-        raise KernelError(f"elementwise input layout {x.describe()} differs from output {y.describe()}")
-    qmin = CTYPE_RANGE[x.ctype][0]
+    k, t = index_shift, f"{name}_t"
     lo, hi = CTYPE_RANGE[y.ctype]
-    k = index_shift
-    body = "\n".join([
-        f"for (int i = 0; i < {x.size}; ++i) {{",
-        f"    const int32_t u = (int32_t)x0[i] - ({qmin});",
-        f"    const int64_t t0 = {name}_t[u >> {k}];",
-        f"    const int64_t v = t0 * {1 << k} + ((int64_t){name}_t[(u >> {k}) + 1] - t0) * (u & {(1 << k) - 1});",
-        f"    y[i] = ({y.ctype}){_requant_call('int64_t', 'v', str(shift), lo, hi)};",
-        "}",
-    ])
-    return KernelCode(_io([x], y), body, "", [GlobalData(f"{name}_t", np.asarray(table), "int32_t")], [0], 0)
+    setup = (f"const int32_t u = (int32_t)x0[i] - ({CTYPE_RANGE[x.ctype][0]});",
+             f"const int64_t t0 = {t}[u >> {k}];",
+             f"const int64_t v = t0 * {1 << k} + ((int64_t){t}[(u >> {k}) + 1] - t0) * (u & {(1 << k) - 1});")
+    return _flat_unary(x, y, _requant_call("int64_t", "v", str(shift), lo, hi),
+                       [GlobalData(t, np.asarray(table), "int32_t")], setup)
 
 
 # --------------------------------------------------------------------------- binary elementwise

@@ -33,16 +33,18 @@ MIN_KNOTS_LOG2, MAX_KNOTS_LOG2 = 4, 12
 INT32_MAX = (1 << 31) - 1
 
 
+def _interpolated(u: np.ndarray, table: np.ndarray, index_shift: int) -> np.ndarray:
+    """v = T[i] 2^k + (T[i+1] - T[i]) r for u = i 2^k + r (int64, exact)."""
+    t = np.asarray(table, I64)
+    t0 = t[u >> index_shift]
+    return t0 * (1 << index_shift) + (t[(u >> index_shift) + 1] - t0) * (u & ((1 << index_shift) - 1))
+
+
 def interp_int(q: np.ndarray, table: np.ndarray, qmin_in: int, index_shift: int, shift: int,
                lo: int, hi: int, rounding: str = HALF_UP) -> np.ndarray:
     """y = clamp(rshift(T[i] 2^k + (T[i+1] - T[i]) r, shift), lo, hi) with u = q - qmin_in = i 2^k + r
     (int64; the module docstring's formula)."""
-    u = np.asarray(q, I64) - qmin_in
-    i = u >> index_shift
-    r = u & ((1 << index_shift) - 1)
-    t = np.asarray(table, I64)
-    t0 = t[i]
-    v = t0 * (1 << index_shift) + (t[i + 1] - t0) * r
+    v = _interpolated(np.asarray(q, I64) - qmin_in, table, index_shift)
     return np.clip(rshift(v, shift, rounding), lo, hi)
 
 
@@ -75,9 +77,7 @@ def interp_table(fn: Callable[[np.ndarray], np.ndarray], qmin_in: int, qmax_in: 
     for k in range(max(bits - MIN_KNOTS_LOG2, 0), max(bits - MAX_KNOTS_LOG2, 0) - 1, -1):
         table, frac = knots(fn, qmin_in, bits, e_in, e_out, k)
         best = (table, k, k + frac)
-        u = qs - qmin_in
-        t0, t1 = table[u >> k], table[(u >> k) + 1]
-        approx = (t0 + (t1 - t0) * ((u & ((1 << k) - 1)) / float(1 << k))) * 2.0**-frac
+        approx = np.ldexp(_interpolated(qs - qmin_in, table, k).astype(np.float64), -(k + frac))
         if np.max(np.abs(np.clip(approx, qmin_out, qmax_out) - exact)) <= MAX_ERROR_LSB:
             break
     assert best is not None
