@@ -3,7 +3,7 @@
     python bench/fuzz_c.py --seed 1 --count 20                # graphs 1..20, 2 at a time
     python bench/fuzz_c.py --replay bench/build/fuzz/seed-17  # re-check a saved reproducer
     python bench/fuzz_c.py --seed 1 --count 20 --rounding half-up     # the other tie rule
-    python bench/fuzz_c.py --seed 1 --count 20 --unsigned             # uint8 activations
+    python bench/fuzz_c.py --seed 1 --count 20 --signed               # int8 activations only (no uint8)
     python bench/fuzz_c.py --seed 1 --count 20 --wide-outputs         # int16 outputs (mixed precision)
     python bench/fuzz_c.py --seed 1 --count 20 --wide-layers          # int16 inner layers, int64 sums where needed
     python bench/fuzz_c.py --seed 1 --count 20 --weights per-channel  # one weight exponent per channel
@@ -124,8 +124,8 @@ def compile_shift(model, calib_path: Path, pipeline: str = "int8_fpga"):
         if WEIGHTS is not None:
             pipe.target = dataclasses.replace(pipe.target, weight_granularity=WEIGHTS)
         scale = pipe.find("pot-scale")
-        if UNSIGNED and scale is not None:
-            scale.options["unsigned"] = True
+        if SIGNED and scale is not None:
+            scale.options["unsigned"] = False
         if WIDE_OUTPUTS and scale is not None:
             scale.options["wide-outputs"] = True
         if WIDE_LAYERS:  # int16 sums past int32 are summed in int64 (the C picks it per layer)
@@ -282,7 +282,7 @@ def _tail(text: str, n: int = 6) -> str:
 OPAQUE_ASM = '#define QC_OPAQUE(p) __asm__("" : "+r"(p))'
 NO_OPAQUE = False  # --no-opaque: the negative control of docs/c-backend.md's "Compiler bugs avoided"
 ROUNDING: str | None = None  # --rounding: replaces the pipeline target's tie rule
-UNSIGNED = False  # --unsigned: pot-scale{unsigned=true}, uint8 non-negative activations
+SIGNED = False  # --signed: pot-scale{unsigned=false}, no uint8 activations (the shipped pipelines store ReLU outputs as uint8)
 WIDE_OUTPUTS = False  # --wide-outputs: pot-scale{wide-outputs=true}, int16 graph outputs (mixed precision)
 WIDE_LAYERS = False  # --wide-layers: every inner layer in int16, 64-bit accumulators where needed
 WEIGHTS: str | None = None  # --weights: replaces the target's weight granularity
@@ -594,8 +594,8 @@ def host_has_avx2() -> bool:
 
 def fuzz_one(seed: int, args, builds: list[Build]) -> dict:
     """Generate, check and (on failure) shrink and save graph `seed`; returns a report row."""
-    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS, WIDE_LAYERS
-    NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
+    global NO_OPAQUE, ROUNDING, SIGNED, WEIGHTS, WIDE_OUTPUTS, WIDE_LAYERS
+    NO_OPAQUE, ROUNDING, SIGNED, WEIGHTS = args.no_opaque, args.rounding, args.signed, args.weights
     WIDE_OUTPUTS, WIDE_LAYERS = args.wide_outputs, args.wide_layers
     t0, cpu0 = time.perf_counter(), _cpu()
     g = fg.generate(seed, args.max_macs, args.max_params, args.max_blocks)
@@ -655,7 +655,7 @@ def save_failure(seed: int, g: fg.Graph, out: Outcome, builds: list[Build], tmp:
                      if b.name in small_out.failing)
     opts = "".join(f" {o}" for o, on in (("--perturb", args.perturb), ("--no-opaque", args.no_opaque)) if on)
     opts += f" --rounding {args.rounding}" if args.rounding else ""
-    opts += " --unsigned" if args.unsigned else ""
+    opts += " --signed" if args.signed else ""
     opts += f" --weights {args.weights}" if args.weights else ""
     gen_opts = opts + "".join(f" --{k.replace('_', '-')} {getattr(args, k)}" for k, d in
                               (("max_macs", 30_000_000), ("max_params", 400_000), ("max_blocks", 6),
@@ -756,8 +756,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the target's tie rule (default the pipeline's own: half-up)")
     ap.add_argument("--weights", choices=("per-tensor", "per-channel"),
                     help="the target's weight granularity (default the pipeline's own: per-tensor)")
-    ap.add_argument("--unsigned", action="store_true",
-                    help="store non-negative activations as uint8 (pot-scale{unsigned=true})")
+    ap.add_argument("--signed", action="store_true",
+                    help="signed int8 activations only (pot-scale{unsigned=false}; the shipped pipelines store "
+                         "non-negative activations as uint8)")
     ap.add_argument("--wide-outputs", action="store_true",
                     help="mixed precision: int16 graph outputs, int8 elsewhere (pot-scale{wide-outputs=true})")
     ap.add_argument("--wide-layers", action="store_true",
@@ -767,8 +768,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="negative control: define QC_OPAQUE(p) as nothing, re-exposing the gcc 12.2 IPA-CP "
                          "miscompile the backend avoids (docs/c-backend.md)")
     args = ap.parse_args(argv)
-    global NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS, WIDE_OUTPUTS, WIDE_LAYERS
-    NO_OPAQUE, ROUNDING, UNSIGNED, WEIGHTS = args.no_opaque, args.rounding, args.unsigned, args.weights
+    global NO_OPAQUE, ROUNDING, SIGNED, WEIGHTS, WIDE_OUTPUTS, WIDE_LAYERS
+    NO_OPAQUE, ROUNDING, SIGNED, WEIGHTS = args.no_opaque, args.rounding, args.signed, args.weights
     WIDE_OUTPUTS, WIDE_LAYERS = args.wide_outputs, args.wide_layers
     builds = default_builds(args)
     if args.replay:

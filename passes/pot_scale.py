@@ -53,14 +53,14 @@ write the output grid directly), but it means rewriting the producers' exponents
 exponents the only cost is one rounding at the concat. Neither committed model has a
 concat; revisit if one does.
 
-**unsigned=true (experimental, off by default).** A result whose range has lo >= 0 (a
-fused ReLU's output...) is stored unsigned (`!quant.pot<ui8, e>`, q in [0, 255]): one more
-bit for the same range (output SNR per model in docs/accuracy.md, column "qcomp u8").
-Values that reach a function result (directly or through exponent-sharing ops) stay
-signed, so the int8 C interface is unchanged. The C backend runs u8 x s8 kernels bit-exact on
-the host and the Cortex-M4 (test/e2e/unsigned.test, test/mcu/unsigned.test). Off by default:
-docs/quantization.md fixes signed int8 activations, and onnxruntime's own u8 x s8 kernels
-saturate on x86 without VNNI, so exports of u8 models are not bit-exact there (docs/export.md).
+**unsigned=true (the shipped pipelines set it; the option's default is false).** A result whose
+range has lo >= 0 (a fused ReLU's output...) is stored unsigned (`!quant.pot<ui8, e>`, q in
+[0, 255]): one more bit for the same range, where int8 leaves half its codes unused (output SNR
+per model in docs/accuracy.md). Values that reach a function result (directly or through
+exponent-sharing ops) stay signed, as do the function arguments, so the int8 C interface is
+unchanged. The C backend runs u8 x s8 kernels bit-exact on the host and the Cortex-M4
+(test/e2e/unsigned.test, test/mcu/unsigned.test); the ONNX exports store a uint8 tensor as int8
+with zero point -128 (docs/export.md), which onnxruntime's int8 kernels run exactly.
 
 **wide / wide_outputs: mixed precision (off by default).** The results of the ONNX nodes listed
 in `wide` or carrying the unit attribute `wide` (which `widen-layers` sets on the layers it
@@ -513,7 +513,7 @@ class PotScalePass(ModulePass):
     search: bool = True
     """Choose each weight exponent among e_max-1..e_max+1 by squared error (else e_max)."""
     unsigned: bool = False
-    """Experimental: store non-negative activations (lo >= 0, not function results) as unsigned."""
+    """Store non-negative activations (lo >= 0, not reaching a function result) as unsigned."""
     wide: tuple[str, ...] = ()
     """Mixed precision: the ONNX nodes whose results are stored in 16 bits (int16 activations)."""
     wide_outputs: bool = False

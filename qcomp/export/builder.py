@@ -2,7 +2,11 @@
 value map that knows each quant value's integer and float ONNX tensors and its scale and zero point.
 
 A quant value with a `!quant.pot<iN, e>` type is, in ONNX, an integer tensor with scale 2^e
-(float32, exact) and zero point 0; per-axis types become per-axis scales (`axis`). The exporters
+(float32, exact) and zero point 0; per-axis types become per-axis scales (`axis`). A uint8 one
+(`!quant.pot<ui8, e>`, q in [0, 255]) is an int8 tensor q - 128 with zero point -128: the same
+values and saturation, and every tensor stays int8, so onnxruntime's exact int8 x int8 kernels run
+it (its uint8 x int8 kernels saturate on x86 CPUs without VNNI) and int8 and uint8 operands
+share one QLinear op. The exporters
 (`qcomp.export.qdq`, `qcomp.export.qop`) ask this module for the tensor they need:
 
     ex.float_of(v)   the float tensor q * 2^e (a DequantizeLinear, made once, on demand)
@@ -76,16 +80,22 @@ class ExporterTable(dict):
 
 @dataclass(frozen=True)
 class Storage:
-    """The ONNX element type that holds a pot type's integers, and the opset its Q/DQ needs."""
+    """The ONNX element type that holds a pot type's integers, and the opset its Q/DQ needs: a
+    pot integer q is stored as q + offset, and the zero point is the offset."""
 
     elem: int  # TensorProto element type
     dtype: np.dtype
     opset: int
+    offset: int = 0
+
+    def store(self, ints: np.ndarray | int) -> np.ndarray:
+        """The stored integers of pot integers `ints`."""
+        return (np.asarray(ints, np.int64) + self.offset).astype(self.dtype)
 
 
 _ACTIVATION_STORAGE = {
     (8, False): Storage(TensorProto.INT8, np.dtype(np.int8), BASE_OPSET),
-    (8, True): Storage(TensorProto.UINT8, np.dtype(np.uint8), BASE_OPSET),
+    (8, True): Storage(TensorProto.INT8, np.dtype(np.int8), BASE_OPSET, offset=-128),
     (16, False): Storage(TensorProto.INT16, np.dtype(np.int16), 21),
     (16, True): Storage(TensorProto.UINT16, np.dtype(np.uint16), 21),
     (4, False): Storage(TensorProto.INT4, np.dtype(np.int8), 21),
@@ -108,6 +118,16 @@ def constant_storage(pot: q.PotType) -> Storage:
     if pot.bits < 8:
         return _ACTIVATION_STORAGE[(8, pot.unsigned)]
     return _INT32
+
+
+def same_storage(*values: SSAValue) -> bool:
+    """All `values` have one ONNX storage type (int8 and uint8 pot types both are int8)."""
+    kinds = set()
+    for v in values:
+        p = q.pot_of(v.type)
+        st = activation_storage(p) if p is not None else None
+        kinds.add(st.elem if st is not None else None)
+    return len(kinds) == 1
 
 
 def is_8bit(*values: SSAValue) -> bool:
@@ -295,11 +315,11 @@ class Exporter:
         return t.scale
 
     def zero_point_of(self, v: SSAValue) -> str:
-        """The zero point initializer (0, of the storage type; 1-D per axis)."""
+        """The zero point initializer (the storage's offset: 0, or -128 for uint8; 1-D per axis)."""
         t = self.tensor(v)
         if t.zero_point is None:
             pot, st = self.pot(v), self.storage(t)
-            zeros = np.zeros((len(pot.exps),) if pot.per_axis else (), st.dtype)
+            zeros = st.store(np.zeros((len(pot.exps),) if pot.per_axis else (), np.int64))
             t.zero_point = self.initializer(zeros, f"{t.base}_zero_point", st.elem)
         return t.zero_point
 
@@ -313,7 +333,7 @@ class Exporter:
             pot = self.pot(v)
             st = self.storage(t)
             if t.data is not None:
-                t.q = self.initializer(t.data.astype(st.dtype), f"{t.base}_quantized", st.elem)
+                t.q = self.initializer(st.store(t.data), f"{t.base}_quantized", st.elem)
             else:
                 assert t.f is not None
                 t.q = self.fresh(f"{t.base}_quantized")
@@ -424,11 +444,11 @@ class Exporter:
         return None if b == (pot.qmin, pot.qmax) else b
 
     def int_clip(self, x: str, v: SSAValue, bounds: tuple[int, int], out: str, name: str) -> str:
-        """Clip of the integers `x` (of `v`'s storage type) to `bounds`: exact (zero point 0)."""
+        """Clip of the stored integers `x` (of `v`'s storage type) to the pot integers `bounds`: exact."""
         st = self.storage(self.tensor(v))
         pot = self.pot(v)
-        lo = "" if bounds[0] == pot.qmin else self.initializer(np.asarray(bounds[0], st.dtype), f"{out}_min")
-        hi = "" if bounds[1] == pot.qmax else self.initializer(np.asarray(bounds[1], st.dtype), f"{out}_max")
+        lo = "" if bounds[0] == pot.qmin else self.initializer(st.store(bounds[0]), f"{out}_min")
+        hi = "" if bounds[1] == pot.qmax else self.initializer(st.store(bounds[1]), f"{out}_max")
         return self.node("Clip", [x, lo, hi], [out], name=name)[0]
 
     def requantize(self, x: SSAValue, to: SSAValue, qname: str, base: str) -> str:

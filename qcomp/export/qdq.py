@@ -245,7 +245,7 @@ def pad_fill(op: q.PadOp, ex: Exporter, integers: bool) -> np.ndarray:
         return np.asarray(op.fill, np.float32)
     k = grid_bound(op.fill, pot.exp, pot.qmin, pot.qmax, ex.rounding)
     if integers:
-        return np.asarray(k, ex.storage(ex.tensor(op.input)).dtype)
+        return ex.storage(ex.tensor(op.input)).store(k)
     return np.asarray(math.ldexp(k, pot.exp), np.float32)
 
 

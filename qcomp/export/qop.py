@@ -4,7 +4,8 @@ QLinearConv, QLinearMatMul, com.microsoft QGemm (Gemm: transposes and bias as at
 int32 C, so no weight transpose and no second rounding), com.microsoft QLinearAdd, QLinearMul,
 QLinearConcat, QLinearAveragePool, QLinearGlobalAveragePool, QLinearSigmoid and QLinearLeakyRelu;
 MaxPool, Clip (ReLU, fused activations), Max / Min, Reshape, Flatten, Transpose, Pad, Slice, Concat
-and nearest Resize directly on the integers (zero point 0 makes a clamp on the grid exact).
+and nearest Resize directly on the integers (a clamp on the grid is exact: its bounds are the
+stored integers of the grid's bounds, as are pad and extrapolation values).
 
 An exporter returns the integer result, or None when this op instance has no integer form (not
 8 bits, an unsupported attribute...): `export_onnx` then exports it as a float island,
@@ -26,6 +27,7 @@ from qcomp.export.builder import (
     bias_on_grid,
     int_activation,
     is_8bit,
+    same_storage,
 )
 from qcomp.numerics import dyadic, grid_bound
 
@@ -41,11 +43,11 @@ def _per_tensor(ex: Exporter, *values: SSAValue) -> bool:
 
 
 def _one_storage(*values: SSAValue) -> bool:
-    """All `values` share one storage type: onnxruntime's QLinear ops bind their activation inputs
-    and output to one type (QLinearConv, QGemm, QLinearMatMul: x and y, with int8 or uint8 weights;
-    the com.microsoft elementwise, pooling and concat ops: all of them). int8 and uint8 mixed, e.g.
-    a uint8 ReLU output added to an int8 one, make the op a float island."""
-    return len({q.pot_of(v.type).storage for v in values}) == 1  # type: ignore[union-attr]
+    """All `values` share one ONNX storage type: onnxruntime's QLinear ops bind their activation
+    inputs and output to one type (QLinearConv, QGemm, QLinearMatMul: x and y, with int8 or uint8
+    weights; the com.microsoft elementwise, pooling and concat ops: all of them). int8 and uint8 pot
+    types are both int8 tensors (builder's storage offset); int8 and int16 mixed make a float island."""
+    return same_storage(*values)
 
 
 # --------------------------------------------------------------------------- compute
@@ -110,9 +112,10 @@ def _gemm(op: q.GemmOp, ex: Exporter) -> Exported:
     if folded is None:
         b_ins = ex.qparams(op.b)
     else:
-        base, dtype = ex.tensor(op.b).base, ex.storage(ex.tensor(op.b)).dtype
-        b_ins = [ex.initializer(folded.astype(dtype), f"{base}_alpha_quantized"), ex.acc_scale(b_exps, f"{base}_alpha"),
-                 ex.initializer(np.zeros((len(b_exps),) if len(b_exps) > 1 else (), dtype), f"{base}_alpha_zero_point")]
+        base, st = ex.tensor(op.b).base, ex.storage(ex.tensor(op.b))
+        b_ins = [ex.initializer(st.store(folded), f"{base}_alpha_quantized"), ex.acc_scale(b_exps, f"{base}_alpha"),
+                 ex.initializer(st.store(np.zeros((len(b_exps),) if len(b_exps) > 1 else (), np.int64)),
+                                f"{base}_alpha_zero_point")]
     c = ex.initializer(shifted, f"{ex.tensor(op.c).base}_quantized") if shifted is not None and op.c is not None else ""
     ins = [*ex.qparams(op.a), *b_ins, c, ex.scale_of(op.output), ex.zero_point_of(op.output)]
     return [int_activation(ex, op, "QGemm", ins, domain=MS_DOMAIN, transA=1 if op.ta else None,
@@ -263,7 +266,8 @@ def _resize_nearest(op: q.ResizeNearestOp, ex: Exporter) -> Exported:
     if not is_8bit(op.input):
         return None
     pot = ex.pot(op.input)
-    fill = float(grid_bound(op.extrapolation, pot.exp, pot.qmin, pot.qmax, ex.rounding)) if not pot.per_axis else 0.0
+    k = grid_bound(op.extrapolation, pot.exp, pot.qmin, pot.qmax, ex.rounding) if not pot.per_axis else 0
+    fill = float(ex.storage(ex.tensor(op.input)).store(k))
     return _moved(op, ex, op.input, lambda x, out: qdq.resize_nearest(op, ex, x, out, fill))
 
 
@@ -271,7 +275,7 @@ def _resize_nearest(op: q.ResizeNearestOp, ex: Exporter) -> Exported:
 def _zero_interleave(op: q.ZeroInterleaveOp, ex: Exporter) -> Exported:
     if not is_8bit(op.input):
         return None
-    zero = np.zeros((), ex.storage(ex.tensor(op.input)).dtype)
+    zero = ex.storage(ex.tensor(op.input)).store(0)
     return _moved(op, ex, op.input, lambda x, out: qdq.zero_interleave(op, ex, x, out, zero))
 
 

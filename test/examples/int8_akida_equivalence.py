@@ -1,6 +1,7 @@
 # RUN: %python %s %repo | filecheck %s
 """examples/int8_akida.yaml (int8_fpga + conv1x1-s2-to-3x3, pad-into-maxpool and
-insert-identity-conv after simplify, tie-identity-conv-range after calibrate) against int8_fpga,
+insert-identity-conv after simplify, tie-identity-conv-range after calibrate; signed int8
+activations, see its header) against int8_fpga with signed activations (`unsigned: false`),
 on models/repro/keras_resnet.onnx, where all three passes fire (the 1x1 stride-2 shortcut, Keras'
 pool1_pad + pool1_pool, the avg_pool after Add + ReLU), and on the committed ResNet (1x1 shortcut,
 ReduceMean after Add + ReLU).
@@ -13,6 +14,7 @@ ReduceMean after Add + ReLU).
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,8 @@ from qcomp.testing import verdict
 
 repo = Path(sys.argv[1])
 akida = str(repo / "examples/int8_akida.yaml")
+signed = Path(tempfile.mkdtemp(prefix="qcomp-akida-")) / "int8_fpga_signed.yaml"
+signed.write_text((repo / "pipelines/int8_fpga.yaml").read_text().replace("unsigned: true", "unsigned: false"))
 PASSES = ("conv1x1-s2-to-3x3", "pad-into-maxpool", "insert-identity-conv")
 CASES = (("keras_resnet", "models/repro/keras_resnet.onnx", "models/repro/keras_calib.npy", "models/repro/keras_test.npy"),
          ("resnet", "models/resnet/resnet.onnx", "models/digits/calib.npy", "models/digits/test_x.npy"))
@@ -59,7 +63,7 @@ for name, model, calib, data in CASES:
     print(f"{name} float logits: max |difference| {diff} {verdict(diff == 0.0)}")
     for samples, label in ((calib, "shift integers"), (None, "shift integers, data-free")):
         ints = []
-        for pipe in ("int8_fpga", akida):
+        for pipe in (str(signed), akida):
             ex = ShiftExecutor(shift_module(model, pipe, samples))
             ints.append(np.asarray(ex.run([quantize_input(x, ex.args[0].type, ex.rounding)])[0]))
         same = int(np.all(ints[0] == ints[1], axis=1).sum())

@@ -21,9 +21,9 @@
 // The shipped mixed_fpga pipeline (int8_fpga, widen-layers, int16 outputs): LeNet's test split,
 // SNR against float, beside int8_fpga's.
 // RUN: qcomp eval -q --pipeline int8_fpga %models/lenet/lenet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=INT8
-// INT8:      shift executor {{.*}}36.{{[0-9]+}}
+// INT8:      shift executor {{.*}}38.{{[0-9]+}}
 // RUN: qcomp eval -q --pipeline mixed_fpga %models/lenet/lenet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=MIXED
-// MIXED:     shift executor {{.*}}43.{{[0-9]+}}
+// MIXED:     shift executor {{.*}}41.9{{[0-9]+}}
 
 // Without samples it warns once and changes nothing; before calibrate it names the pass; bad options.
 // RUN: qcomp-opt %models/lenet/lenet.onnx -p 'simplify,calibrate{data="%models/digits/calib.npy"},widen-layers' 2>&1 >/dev/null | filecheck %s --check-prefix=NODATA
@@ -37,7 +37,7 @@
 // hands it on, as it hands on the samples; search-exponents takes it the same way.
 // RUN: sed 's/^      method: mse$/      method: mse\n      outputs: sigmoid/' %repo/pipelines/mixed_fpga.yaml > %t.sigmoid.yaml
 // RUN: qcomp --pipeline %t.sigmoid.yaml --calib %models/digits/calib.npy --print-pipeline | filecheck %s --check-prefix=OUTPUTS
-// OUTPUTS:   widen-layers{data="{{.*}}calib.npy" quantize="pot-scale{wide_outputs=true}" max_layers=4 tries=16 outputs="sigmoid"}
+// OUTPUTS:   widen-layers{data="{{.*}}calib.npy" quantize="pot-scale{unsigned=true wide_outputs=true}" max_layers=4 tries=16 outputs="sigmoid"}
 // RUN: not qcomp-opt %models/lenet/lenet.onnx -p 'widen-layers{outputs="argmax"}' 2>&1 | filecheck %s --check-prefix=BADOUT
 // RUN: not qcomp-opt %models/lenet/lenet.onnx -p 'search-exponents{outputs="argmax"}' 2>&1 | filecheck %s --check-prefix=BADOUT-SE
 // BADOUT:    widen-layers: outputs='argmax' must be one of values, sigmoid, softmax
