@@ -319,8 +319,8 @@ class Exporter:
         t = self.tensor(v)
         if t.zero_point is None:
             pot, st = self.pot(v), self.storage(t)
-            zeros = st.store(np.zeros((len(pot.exps),) if pot.per_axis else (), np.int64))
-            t.zero_point = self.initializer(zeros, f"{t.base}_zero_point", st.elem)
+            zp = st.store(np.zeros((len(pot.exps),) if pot.per_axis else (), np.int64))
+            t.zero_point = self.initializer(zp, f"{t.base}_zero_point", st.elem)
         return t.zero_point
 
     def axis_attr(self, pot: q.PotType) -> dict[str, Any]:
