@@ -121,7 +121,10 @@ def constant_storage(pot: q.PotType) -> Storage:
 
 
 def same_storage(*values: SSAValue) -> bool:
-    """All `values` have one ONNX storage type (int8 and uint8 pot types both are int8)."""
+    """All `values` have one ONNX storage type (int8 and uint8 pot types both are int8): what
+    onnxruntime's QLinear ops need, which bind their activation inputs and output to one type
+    (QLinearConv, QGemm, QLinearMatMul: x and y; the com.microsoft elementwise, pooling and concat
+    ops: all of them). Mixed types (int8 with int16) make the op a float island."""
     kinds = set()
     for v in values:
         p = q.pot_of(v.type)

@@ -42,14 +42,6 @@ def _per_tensor(ex: Exporter, *values: SSAValue) -> bool:
     return all(not ex.pot(v).per_axis for v in values)
 
 
-def _one_storage(*values: SSAValue) -> bool:
-    """All `values` share one ONNX storage type: onnxruntime's QLinear ops bind their activation
-    inputs and output to one type (QLinearConv, QGemm, QLinearMatMul: x and y, with int8 or uint8
-    weights; the com.microsoft elementwise, pooling and concat ops: all of them). int8 and uint8 pot
-    types are both int8 tensors (builder's storage offset); int8 and int16 mixed make a float island."""
-    return same_storage(*values)
-
-
 # --------------------------------------------------------------------------- compute
 
 
@@ -57,7 +49,7 @@ def _one_storage(*values: SSAValue) -> bool:
 def _conv(op: q.Conv2dOp, ex: Exporter) -> Exported:
     """QLinearConv: int8 x and w (per-channel scales on axis 0), int32 bias at s_x * s_w."""
     if (not is_8bit(op.input, op.weight, op.output) or not _per_tensor(ex, op.input, op.output)
-            or not _one_storage(op.input, op.output)):
+            or not same_storage(op.input, op.output)):
         return None
     pw = ex.pot(op.weight)
     if pw.per_axis and pw.axis.data != 0:
@@ -79,7 +71,7 @@ def _gemm(op: q.GemmOp, ex: Exporter) -> Exported:
     """com.microsoft QGemm (transA / transB kept): alpha = m 2^k folded into the weights (m times the
     integers, k into the exponents) and beta into C, exactly as lower-quant-to-shift does; C becomes
     int32 at the accumulator's scale s_a * s_b."""
-    if not is_8bit(op.a, op.b, op.output) or not _per_tensor(ex, op.a, op.output) or not _one_storage(op.a, op.output):
+    if not is_8bit(op.a, op.b, op.output) or not _per_tensor(ex, op.a, op.output) or not same_storage(op.a, op.output):
         return None
     n = _shape(op.output)[1]
     pb = ex.pot(op.b)
@@ -125,7 +117,7 @@ def _gemm(op: q.GemmOp, ex: Exporter) -> Exported:
 @QOP.register(q.MatMulOp)
 def _matmul(op: q.MatMulOp, ex: Exporter) -> Exported:
     """QLinearMatMul (per-column scales of a 2-D B)."""
-    if not is_8bit(op.a, op.b, op.output) or not _per_tensor(ex, op.a, op.output) or not _one_storage(op.a, op.output):
+    if not is_8bit(op.a, op.b, op.output) or not _per_tensor(ex, op.a, op.output) or not same_storage(op.a, op.output):
         return None
     pb = ex.pot(op.b)
     if pb.per_axis and (len(_shape(op.b)) != 2 or pb.axis.data != 1):
@@ -138,7 +130,7 @@ def _matmul(op: q.MatMulOp, ex: Exporter) -> Exported:
 def _add_mul(op: q.AddOp | q.MulOp, ex: Exporter) -> Exported:
     """com.microsoft QLinearAdd / QLinearMul (broadcasting as Add / Mul), then the fused clamp."""
     if (not is_8bit(op.lhs, op.rhs, op.output) or not _per_tensor(ex, op.lhs, op.rhs, op.output)
-            or not _one_storage(op.lhs, op.rhs, op.output)):
+            or not same_storage(op.lhs, op.rhs, op.output)):
         return None
     ins = [*ex.qparams(op.lhs), *ex.qparams(op.rhs), ex.scale_of(op.output), ex.zero_point_of(op.output)]
     return [int_activation(ex, op, "QLinearAdd" if isinstance(op, q.AddOp) else "QLinearMul", ins,
@@ -157,7 +149,7 @@ def _max_min(op: q.MaxOp | q.MinOp, ex: Exporter) -> Exported:
 @QOP.register(q.SigmoidOp, q.LeakyReluOp)
 def _lut_ops(op: q.SigmoidOp | q.LeakyReluOp, ex: Exporter) -> Exported:
     """com.microsoft QLinearSigmoid / QLinearLeakyRelu (onnxruntime tabulates them in float)."""
-    if not is_8bit(op.input, op.output) or not _per_tensor(ex, op.input, op.output) or not _one_storage(op.input, op.output):
+    if not is_8bit(op.input, op.output) or not _per_tensor(ex, op.input, op.output) or not same_storage(op.input, op.output):
         return None
     ins = [*ex.qparams(op.input), ex.scale_of(op.output), ex.zero_point_of(op.output)]
     if isinstance(op, q.SigmoidOp):
@@ -206,7 +198,7 @@ def _maxpool(op: q.MaxPoolOp, ex: Exporter) -> Exported:
 def _avgpool(op: q.AvgPoolOp, ex: Exporter) -> Exported:
     """com.microsoft QLinearAveragePool (no dilations)."""
     if (not is_8bit(op.input, op.output) or not _per_tensor(ex, op.input, op.output) or op.dilation_hw != [1, 1]
-            or not _one_storage(op.input, op.output)):
+            or not same_storage(op.input, op.output)):
         return None
     ins = [*ex.qparams(op.input), ex.scale_of(op.output), ex.zero_point_of(op.output)]
     return ex.node("QLinearAveragePool", ins, [ex.output_name(op, 0, "output_quantized")], name=ex.op_base(op),
@@ -216,7 +208,7 @@ def _avgpool(op: q.AvgPoolOp, ex: Exporter) -> Exported:
 @QOP.register(q.GlobalAvgPoolOp)
 def _global_avgpool(op: q.GlobalAvgPoolOp, ex: Exporter) -> Exported:
     """com.microsoft QLinearGlobalAveragePool (NCHW)."""
-    if not is_8bit(op.input, op.output) or not _per_tensor(ex, op.input, op.output) or not _one_storage(op.input, op.output):
+    if not is_8bit(op.input, op.output) or not _per_tensor(ex, op.input, op.output) or not same_storage(op.input, op.output):
         return None
     ins = [*ex.qparams(op.input), ex.scale_of(op.output), ex.zero_point_of(op.output)]
     return ex.node("QLinearGlobalAveragePool", ins, [ex.output_name(op, 0, "output_quantized")],
@@ -236,7 +228,7 @@ def _concat(op: q.ConcatOp, ex: Exporter) -> Exported:
     p = ex.tensor(op.output).pot
     if all(ex.tensor(v).pot == p for v in op.inputs):
         return [qdq.concat(op, ex, [ex.quant_of(v) for v in op.inputs], out)]
-    if not _one_storage(*op.inputs, op.output):
+    if not same_storage(*op.inputs, op.output):
         return None
     ins = [ex.scale_of(op.output), ex.zero_point_of(op.output)]
     for v in op.inputs:
