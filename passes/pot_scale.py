@@ -47,11 +47,12 @@ range; the lowering aligns the inputs by shifts. Why not unify the inputs' expon
 other, i.e. it throws away low bits *before* the add; with own exponents the lowering
 aligns both inputs on the finer grid with an exact left shift inside the int32 sum and
 rounds once, to the output grid. Shifts are free on the target, so unifying only loses
-precision. For `concat` unifying would save a requantizing copy (the producers would
-write the output grid directly), but it means rewriting the producers' exponents
-(and, through exponent sharing, their producers'), coupling distant layers; with own
-exponents the only cost is one rounding at the concat. Neither committed model has a
-concat; revisit if one does.
+precision. A `concat` input on a finer grid than the output is rounded twice, once by its
+producer and once by the concat: where the producer computes its own exponent (not an
+exponent-sharing op) and the concat is its only reader, the producer writes the concat's
+grid directly (one rounding, and the concat a copy; output SNR fire_concat 32.37 -> 32.64 dB,
+shufflenet 15.1 -> 17.2 on 4 images). Producers that share their input's exponent, or that
+another op also reads, keep theirs: rewriting them would couple distant layers.
 
 **unsigned=true (the shipped pipelines set it; the option's default is false).** A result whose
 range has lo >= 0 (a fused ReLU's output...) is stored unsigned (`!quant.pot<ui8, e>`, q in
@@ -240,6 +241,21 @@ def _only_returned(value: SSAValue) -> bool:
 
 def _set_type(value: SSAValue, t: Attribute) -> SSAValue:
     return value if value.type == t else Rewriter.replace_value_with_new_type(value, t)
+
+
+def _round_once_into(concat: q.ConcatOp) -> None:
+    """The concat's inputs that only it reads, computed on a finer grid by an op with its own
+    exponent, take the concat's type: their producers round once, onto the concat's grid."""
+    out = q.pot_of(concat.results[0].type)
+    assert out is not None and not out.per_axis
+    for v in set(concat.operands):
+        pot, owner = q.pot_of(v.type), v.owner
+        if pot is None or pot.per_axis or pot.exp >= out.exp or pot.bits != out.bits:
+            continue
+        if (not isinstance(owner, Operation) or isinstance(owner, q.ConstantOp) or len(owner.results) != 1
+                or owner.has_trait(SharesInputScale) or any(u.operation is not concat for u in v.uses)):
+            continue
+        _set_type(v, _tensor(out, q.shape_of(v)))
 
 
 # --------------------------------------------------------------------------- the pass
@@ -462,6 +478,8 @@ class _Scaler:
                 or (self.wide_outputs and _only_returned(res)))
         bits = WIDE_BITS if wide else None
         _set_type(res, self.act_type(shape, rng[0], rng[1], op, "result", unsigned and not wide, bits))
+        if isinstance(op, q.ConcatOp):
+            _round_once_into(op)
 
     def run(self, f: func.FuncOp) -> None:
         ranges = arg_ranges(f)

@@ -173,3 +173,23 @@ func.func @shared_output(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tenso
   %b = quant.conv2d %a, %w {node = "b", range = array<f64: -2.0, 2.0>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
   func.return %a, %b : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A concat input on a finer grid than the concat would be rounded twice: a producer with its own
+// exponent that only the concat reads writes the concat's grid directly ([-1, 1] -> -6 becomes
+// -5, the concat's for [-3, 2]); one another op also reads (here the function) keeps its own.
+
+// CHECK-LABEL:  func.func @concat_once
+// CHECK:          %[[A:.*]] = quant.gemm {{.*}} {node = "a"{{.*}} -> tensor<1x2x!quant.pot<i8, -5>>
+// CHECK:          %[[B:.*]] = quant.gemm {{.*}} {node = "b"{{.*}} -> tensor<1x2x!quant.pot<i8, -5>>
+// CHECK:          %[[C:.*]] = quant.gemm {{.*}} {node = "c"{{.*}} -> tensor<1x2x!quant.pot<i8, -6>>
+// CHECK:          quant.concat %[[A]], %[[B]], %[[C]] {{.*}} -> tensor<1x6x!quant.pot<i8, -5>>
+func.func @concat_once(%x: tensor<1x2xf32>) -> (tensor<1x6xf32>, tensor<1x2xf32>) attributes {arg_ranges = [array<f64: -1.0, 1.0>]} {
+  %w = quant.constant dense<0.5> : tensor<2x2xf32> {node = "w"}
+  %a = quant.gemm %x, %w {node = "a", range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %b = quant.gemm %x, %w {node = "b", range = array<f64: -3.0, 2.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %c = quant.gemm %x, %w {node = "c", range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %cat = quant.concat %a, %b, %c {node = "cat", axis = 1 : i64, range = array<f64: -3.0, 2.0>} : (tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x6xf32>
+  func.return %cat, %c : tensor<1x6xf32>, tensor<1x2xf32>
+}
