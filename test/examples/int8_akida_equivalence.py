@@ -1,7 +1,9 @@
 # RUN: %python %s %repo | filecheck %s
 """examples/int8_akida.yaml (int8_fpga + conv1x1-s2-to-3x3, pad-into-maxpool and
 insert-identity-conv after simplify, tie-identity-conv-range after calibrate; signed int8
-activations, see its header) against int8_fpga with signed activations (`unsigned: false`),
+activations, see its header) against int8_fpga with signed activations (`unsigned: false`), both
+with correct-bias's round-weights off (GPTQ rounds a kernel by its input columns, and the
+rewritten kernels see other columns),
 on models/repro/keras_resnet.onnx, where all three passes fire (the 1x1 stride-2 shortcut, Keras'
 pool1_pad + pool1_pool, the avg_pool after Add + ReLU), and on the committed ResNet (1x1 shortcut,
 ReduceMean after Add + ReLU).
@@ -30,8 +32,21 @@ from qcomp.testing import verdict
 
 repo = Path(sys.argv[1])
 akida = str(repo / "examples/int8_akida.yaml")
-signed = Path(tempfile.mkdtemp(prefix="qcomp-akida-")) / "int8_fpga_signed.yaml"
-signed.write_text((repo / "pipelines/int8_fpga.yaml").read_text().replace("unsigned: true", "unsigned: false"))
+tmp = Path(tempfile.mkdtemp(prefix="qcomp-akida-"))
+PLUGINS = ("conv1x1_s2_to_3x3.py", "insert_identity_conv.py", "pad_into_maxpool.py")
+
+
+def nearest_copy(src: Path, name: str, *edits: tuple[str, str]) -> str:
+    """`src` with round-weights off (and `edits`), its plugins by absolute path, written to tmp/name."""
+    text = src.read_text().replace("round-weights: true", "round-weights: false")
+    for old, new in (*edits, *((f"  - {p}", f"  - {repo / 'examples' / p}") for p in PLUGINS)):
+        text = text.replace(old, new)
+    (tmp / name).write_text(text)
+    return str(tmp / name)
+
+
+signed = nearest_copy(repo / "pipelines/int8_fpga.yaml", "int8_fpga_signed.yaml", ("unsigned: true", "unsigned: false"))
+akida_nearest = nearest_copy(repo / "examples/int8_akida.yaml", "int8_akida.yaml")
 PASSES = ("conv1x1-s2-to-3x3", "pad-into-maxpool", "insert-identity-conv")
 CASES = (("keras_resnet", "models/repro/keras_resnet.onnx", "models/repro/keras_calib.npy", "models/repro/keras_test.npy"),
          ("resnet", "models/resnet/resnet.onnx", "models/digits/calib.npy", "models/digits/test_x.npy"))
@@ -63,7 +78,7 @@ for name, model, calib, data in CASES:
     print(f"{name} float logits: max |difference| {diff} {verdict(diff == 0.0)}")
     for samples, label in ((calib, "shift integers"), (None, "shift integers, data-free")):
         ints = []
-        for pipe in (str(signed), akida):
+        for pipe in (signed, akida_nearest):
             ex = ShiftExecutor(shift_module(model, pipe, samples))
             ints.append(np.asarray(ex.run([quantize_input(x, ex.args[0].type, ex.rounding)])[0]))
         same = int(np.all(ints[0] == ints[1], axis=1).sum())

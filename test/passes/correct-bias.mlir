@@ -19,27 +19,61 @@ func.func @main(%x: tensor<1x4xf32>) -> tensor<1x2xf32> attributes {arg_ranges =
   func.return %y : tensor<1x2xf32>
 }
 
-// int8_fpga runs it; the test split's SNR (shift executor against float) with and without it:
-// LeNet 36.88 -> 38.06 dB, ResNet 33.40 -> 37.30 dB. Each pipeline quantizes as its own
-// pot-scale: the loader fills in `quantize`.
+// round-weights: GPTQ rounds each layer's weights by its output error before the bias takes the
+// rest. Every sample is x = (0.5, 0.5, 0.5) (Inputs/correlated-gemm.mlir): the three inputs are one.
+// The weights 0.3 are 76.8 steps of 2^-8 each; nearest rounding makes each 77, an output of 231
+// steps * 0.5 for 230.4. GPTQ rounds the first to 77 and moves its error onto the two after it,
+// which it then rounds to 77 and 76: 230 steps, an output error of 0.4 steps instead of 0.6,
+// (0.4 / 0.6)^2 = 0.444 of it. The bias takes the remaining 0.5 * 0.4 * 2^-8 = 0.00078125 (0.05 of
+// the output step 2^-6; pot-scale stores 12.8 -> 13 on 2^-14), and pot-scale keeps the weights.
+// RUN: %python -c "import numpy as np; np.save('%t/half3.npy', np.full((8, 3), 0.5, np.float32))"
+// RUN: qcomp-opt %S/Inputs/correlated-gemm.mlir -p 'set-target{hardware="fpga"},correct-bias{data="%t/half3.npy" round-weights=true}' | filecheck %s --check-prefix=GPTQ
+// GPTQ:     %[[W:.*]] = quant.constant dense<{{\[}}[0.30078125], [0.30078125], [0.296875]]> : tensor<3x1xf32> {node = "fc.weight"}
+// GPTQ:     %[[B:.*]] = quant.constant dense<[0.00078126{{[0-9]*}}]> : tensor<1xf32> {node = "fc.bias"}
+// GPTQ:     quant.gemm %x, %[[W]], %[[B]] {node = "fc", {{.*}}weight_rounding = 0.4444{{[0-9]*}} : f64, bias_correction = 0.0500{{[0-9]*}} : f64}
+// RUN: qcomp-opt %S/Inputs/correlated-gemm.mlir -p 'set-target{hardware="fpga"},correct-bias{data="%t/half3.npy" round-weights=true},pot-scale' | filecheck %s --check-prefix=GPTQ-POT
+// GPTQ-POT: quant.constant dense<{{\[}}[77], [77], [76]]> : tensor<3x1xi8> -> tensor<3x1x!quant.pot<i8, -8>> {node = "fc.weight"}
+// GPTQ-POT: quant.constant dense<[13]> : tensor<1xi32> -> tensor<1x!quant.pot<i32, -14>> {node = "fc.bias"}
+// Fewer samples than inputs per output (2 < 3) leave H singular: nearest rounding (GPTQ would fit
+// the weights to these two samples only); the bias is corrected as without the option.
+// RUN: %python -c "import numpy as np; np.save('%t/two.npy', np.full((2, 3), 0.5, np.float32))"
+// RUN: qcomp-opt %S/Inputs/correlated-gemm.mlir -p 'set-target{hardware="fpga"},correct-bias{data="%t/two.npy" round-weights=true}' | filecheck %s --check-prefix=FEW
+// FEW:     quant.constant dense<0.30000001192092896> : tensor<3x1xf32>
+// FEW-NOT: weight_rounding
+// Convolutions, depthwise ones included, are checked numerically: correct_bias_numeric.py.
+
+// int8_fpga runs it with round-weights; the test split's SNR (shift executor against float)
+// without the pass, with it and nearest rounding, and as shipped: LeNet 36.88 -> 38.06 -> 38.09 dB,
+// ResNet 33.40 -> 37.30 -> 37.38; with per-channel weights ResNet 37.49 -> 38.10. Each pipeline
+// quantizes as its own pot-scale: the loader fills in `quantize`.
 // RUN: qcomp --pipeline int8_fpga --calib %models/digits/calib.npy --print-pipeline | filecheck %s --check-prefix=SPEC
-// SPEC: fit-to-grid,correct-bias{data="{{.*}}calib.npy" quantize="pot-scale{unsigned=true}"},pot-scale{unsigned=true},
+// SPEC: fit-to-grid,correct-bias{data="{{.*}}calib.npy" quantize="pot-scale{unsigned=true}" round_weights=true},pot-scale{unsigned=true},
 // RUN: sed 's/^  - pot-scale:/  - pot-scale:\n      weights: per-channel/' %repo/pipelines/int8_fpga.yaml > %t/pc.yaml
 // RUN: qcomp --pipeline %t/pc.yaml --calib %models/digits/calib.npy --print-pipeline | filecheck %s --check-prefix=SPEC-PC
-// SPEC-PC: correct-bias{data="{{.*}}calib.npy" quantize="pot-scale{weights=\"per-channel\" unsigned=true}"},pot-scale{weights="per-channel" unsigned=true}
+// SPEC-PC: correct-bias{data="{{.*}}calib.npy" quantize="pot-scale{weights=\"per-channel\" unsigned=true}" round_weights=true},pot-scale{weights="per-channel" unsigned=true}
 // A pipeline whose calibrate names its own samples gives them to correct-bias too (the API, no CLI).
 // RUN: sed 's|^      method: mse$|      method: mse\n      data: %t/half.npy|' %repo/pipelines/int8_fpga.yaml > %t/own.yaml
 // RUN: qcomp --pipeline %t/own.yaml --print-pipeline | filecheck %s --check-prefix=OWN
-// OWN: correct-bias{data="{{.*}}half.npy" quantize="pot-scale{unsigned=true}"}
-// RUN: sed '/^  - correct-bias$/d' %repo/pipelines/int8_fpga.yaml > %t/nobc.yaml
+// OWN: correct-bias{data="{{.*}}half.npy" quantize="pot-scale{unsigned=true}" round_weights=true}
+// RUN: sed '/^  - correct-bias:$/,+1d' %repo/pipelines/int8_fpga.yaml > %t/nobc.yaml
+// RUN: sed 's/round-weights: true/round-weights: false/' %repo/pipelines/int8_fpga.yaml > %t/nearest.yaml
+// RUN: sed 's/round-weights: true/round-weights: false/' %t/pc.yaml > %t/pc-nearest.yaml
 // RUN: qcomp eval -q --pipeline %t/nobc.yaml %models/lenet/lenet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=LENET-NOBC
-// LENET-NOBC: shift executor {{.*}}36.8{{[0-9]}}
+// LENET-NOBC: shift executor {{.*}}36.88
+// RUN: qcomp eval -q --pipeline %t/nearest.yaml %models/lenet/lenet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=LENET-NEAREST
+// LENET-NEAREST: shift executor {{.*}}38.06
 // RUN: qcomp eval -q --pipeline int8_fpga %models/lenet/lenet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=LENET
-// LENET: shift executor {{.*}}38.0{{[0-9]}}
+// LENET: shift executor {{.*}}38.09
 // RUN: qcomp eval -q --pipeline %t/nobc.yaml %models/resnet/resnet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=RESNET-NOBC
-// RESNET-NOBC: shift executor {{.*}}33.4{{[0-9]}}
+// RESNET-NOBC: shift executor {{.*}}33.40
+// RUN: qcomp eval -q --pipeline %t/nearest.yaml %models/resnet/resnet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=RESNET-NEAREST
+// RESNET-NEAREST: shift executor {{.*}}37.30
 // RUN: qcomp eval -q --pipeline int8_fpga %models/resnet/resnet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=RESNET
-// RESNET: shift executor {{.*}}37.3{{[0-9]}}
+// RESNET: shift executor {{.*}}37.38
+// RUN: qcomp eval -q --pipeline %t/pc-nearest.yaml %models/resnet/resnet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=RESNET-PC-NEAREST
+// RESNET-PC-NEAREST: shift executor {{.*}}37.49
+// RUN: qcomp eval -q --pipeline %t/pc.yaml %models/resnet/resnet.onnx --calib %models/digits/calib.npy --data %models/digits/test_x.npy --no-c --no-qdq | filecheck %s --check-prefix=RESNET-PC
+// RESNET-PC: shift executor {{.*}}38.10
 
 // Without samples it says so and changes nothing; before calibrate it fails naming the pass.
 // RUN: qcomp-opt %models/lenet/lenet.onnx -p 'simplify,calibrate{data="%models/digits/calib.npy"},correct-bias' 2>&1 >/dev/null | filecheck %s --check-prefix=NODATA
