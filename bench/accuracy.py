@@ -16,6 +16,8 @@ default 4), all on the same calibration data:
 * qcomp int8_fpga: the shipped pipeline (per-tensor weights, ties to even, non-negative
   activations as uint8), run by the shift executor, the bit-exact model of the C;
 * qcomp plain: int8_fpga without equalize-layers, fit-to-grid and correct-bias (what they are worth);
+* qcomp nearest: int8_fpga with correct-bias's `round-weights` off, every weight rounded to its
+  nearest grid point (what GPTQ's rounding is worth);
 * qcomp half-up: int8_fpga with the target's `rounding: half-up` (what the tie rule is worth);
 * qcomp per-channel: the same with `weight_granularity: per-channel`;
 * qcomp signed: the same with `pot-scale: {unsigned: false}` (every activation int8: what the
@@ -31,7 +33,8 @@ default 4), all on the same calibration data:
 Each column is the output SNR against float in dB (first output, all samples: signal energy
 over error energy) and, in brackets, the top-1 accuracy in % (models with labels) or the top-1
 agreement with float in %. Prints the table and writes it as Markdown (`--md`, default
-docs/accuracy.md; `--md -` prints only). About 27 minutes on the 2-core machine (vgg19 alone about 12).
+docs/accuracy.md; `--md -` prints only). About an hour on the 2-core machine (64 minutes on
+2026-12-06 with other jobs beside it; vgg19 the longest).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ TUNING = ("equalize-layers", "fit-to-grid", "correct-bias")
 QCOMP: dict[str, tuple[dict, dict, str]] = {  # column: (target fields, {pass: options, or None: left out}, pipeline)
     "qcomp int8_fpga": ({}, {}, "int8_fpga"),
     "qcomp plain": ({}, dict.fromkeys(TUNING), "int8_fpga"),
+    "qcomp nearest": ({}, {"correct-bias": {"round-weights": False}}, "int8_fpga"),
     "qcomp half-up": ({"rounding": "half-up"}, {}, "int8_fpga"),
     "qcomp per-channel": ({"weight_granularity": "per-channel"}, {}, "int8_fpga"),
     "qcomp signed": ({}, {"pot-scale": {"unsigned": False}}, "int8_fpga"),
