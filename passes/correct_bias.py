@@ -13,7 +13,7 @@ channel either way).
 
     qcomp-opt model.mlir -p 'calibrate{data="calib.npy"},correct-bias{data="calib.npy"},pot-scale'
 
-With `round-weights` (on in int8_fpga and int8_mcu), each layer's weights are first rounded onto
+With `round-weights` (on in the shipped pipelines), each layer's weights are first rounded onto
 the grid pot-scale gives them by GPTQ (`qcomp.numerics.gptq`; Frantar et al. 2023): by the error
 of the layer's output on its inputs in the quantized network (the layers above already rounded
 and corrected), not by each weight's own error, and the bias then takes that layer's remaining
@@ -34,7 +34,8 @@ its output step 2^e. A pipeline gives it calibrate's samples (the CLI's --calib)
 without samples it changes nothing and says so in one warning line (none after data-free
 calibration, whose own warning asks for samples). Cost: one float and one quantized run of
 `samples` samples as one batch (memory: `samples` times the largest live activations, in
-float64).
+float64); with round-weights, per layer H (columns x K^2 for K inputs per output) and GPTQ
+(about K^3 + rows x K^2): resnet50 +45% compile time, densenet121 +75%.
 """
 
 from __future__ import annotations

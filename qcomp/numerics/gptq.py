@@ -71,7 +71,7 @@ def damped_inverse_factor(h: np.ndarray, damp: float) -> np.ndarray:
     mean = float(np.mean(np.diagonal(h)))
     h[np.diag_indices(k)] += damp * (mean if mean > 0 else 1.0)
     # With J the reversal, J H J = M M^T (M lower) gives H^-1 = (J M^-1 J)^T (J M^-1 J), and
-    # J M^-1 J is upper triangular: one Cholesky factorisation and one triangular inverse.
+    # J M^-1 J is upper triangular: one Cholesky factorisation and the inverse of its factor.
     m = np.linalg.cholesky(h[::-1, ::-1])
     return np.linalg.inv(m)[::-1, ::-1].copy()
 
