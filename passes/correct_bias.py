@@ -162,19 +162,18 @@ def _gptq_weights(op: Operation, pot: q.PotType, x: np.ndarray) -> tuple[np.ndar
     return _from_rows(op, new, w.shape), after / before
 
 
-def _round_layer(layer: Operation, qlayer: Operation, qvals: list, rounding: str,
+def _round_layer(layer: Operation, qlayer: Operation, qvals: list,
                  reweighted: list[tuple[Operation, np.ndarray, float]]) -> bool:
     """Put GPTQ's weights of float `layer` (its quantized copy `qlayer`) into `qvals`, the quantized
-    step's operands, and record them in `reweighted`; False where it keeps nearest rounding."""
-    from qcomp.executors.fake_quant import fake_quant
-
+    step's operands (they are on the grid already), and record them in `reweighted`; False where
+    it keeps nearest rounding."""
     pot = q.pot_of(qlayer.operands[1].type)
     assert pot is not None, "pot-scale quantizes every weight"
     rounded = _gptq_weights(layer, pot, np.asarray(qvals[0]))
     if rounded is None:
         return False
     values, ratio = rounded
-    qvals[1] = fake_quant(values, pot, rounding=rounding).astype(np.asarray(qvals[1]).dtype)
+    qvals[1] = values.astype(np.asarray(qvals[1]).dtype)
     reweighted.append((layer, values, ratio))
     return True
 
@@ -232,7 +231,7 @@ class CorrectBiasPass(SamplePass):
             axis = _channel_axis(fs.op, qs.out_replace[0])
             yf = preactivation_kernel(fs.op)(*[fenv[i] for i in fs.ins])  # type: ignore[arg-type]
             qvals = [qenv[i] for i in qs.ins]
-            changed = self.round_weights and _round_layer(fs.op, qs.op, qvals, qx.rounding, reweighted)
+            changed = self.round_weights and _round_layer(fs.op, qs.op, qvals, reweighted)
             yq = preactivation_kernel(qs.op)(*qvals)  # type: ignore[arg-type]
             delta = _shrunk_mean(np.asarray(yf, np.float64) - np.asarray(yq, np.float64), axis)
             bias = np.asarray(qvals[k], np.float64)

@@ -19,6 +19,9 @@ from qcomp.frontend.onnx_import import import_onnx_file
 from qcomp.registry import get_pass, load_plugin
 from qcomp.testing import verdict
 
+sys.path.insert(0, str(Path(__file__).parent / "Inputs"))
+from pipeline_copy import pipeline_copy  # noqa: E402
+
 repo = Path(sys.argv[1])
 model = str(repo / "models/resnet/resnet.onnx")
 calib = str(repo / "models/digits/calib.npy")
@@ -38,12 +41,9 @@ diff = float(np.max(np.abs(float_outs[0] - float_outs[1])))
 print(f"float logits: max |difference| {diff:.1e} {verdict(diff <= 1e-5)}")
 
 tmp = Path(tempfile.mkdtemp(prefix="qcomp-3x3-"))
-nearest = []
-for name, src in (("int8_fpga", repo / "pipelines/int8_fpga.yaml"), ("int8_fpga_3x3", repo / "examples/int8_fpga_3x3.yaml")):
-    text = src.read_text().replace("round-weights: true", "round-weights: false")
-    text = text.replace("  - conv1x1_s2_to_3x3.py", f"  - {repo / 'examples/conv1x1_s2_to_3x3.py'}")
-    (tmp / f"{name}.yaml").write_text(text)
-    nearest.append(str(tmp / f"{name}.yaml"))
+NEAREST = ("round-weights: true", "round-weights: false")
+nearest = [pipeline_copy(repo / "pipelines/int8_fpga.yaml", tmp / "int8_fpga.yaml", NEAREST),
+           pipeline_copy(repo / "examples/int8_fpga_3x3.yaml", tmp / "int8_fpga_3x3.yaml", NEAREST)]
 ints = []
 for pipe in nearest:
     ex = ShiftExecutor(shift_module(model, pipe, calib))

@@ -30,23 +30,16 @@ from qcomp.pipeline import load_pipeline
 from qcomp.registry import get_pass
 from qcomp.testing import verdict
 
+sys.path.insert(0, str(Path(__file__).parent / "Inputs"))
+from pipeline_copy import pipeline_copy  # noqa: E402
+
 repo = Path(sys.argv[1])
 akida = str(repo / "examples/int8_akida.yaml")
 tmp = Path(tempfile.mkdtemp(prefix="qcomp-akida-"))
-PLUGINS = ("conv1x1_s2_to_3x3.py", "insert_identity_conv.py", "pad_into_maxpool.py")
-
-
-def nearest_copy(src: Path, name: str, *edits: tuple[str, str]) -> str:
-    """`src` with round-weights off (and `edits`), its plugins by absolute path, written to tmp/name."""
-    text = src.read_text().replace("round-weights: true", "round-weights: false")
-    for old, new in (*edits, *((f"  - {p}", f"  - {repo / 'examples' / p}") for p in PLUGINS)):
-        text = text.replace(old, new)
-    (tmp / name).write_text(text)
-    return str(tmp / name)
-
-
-signed = nearest_copy(repo / "pipelines/int8_fpga.yaml", "int8_fpga_signed.yaml", ("unsigned: true", "unsigned: false"))
-akida_nearest = nearest_copy(repo / "examples/int8_akida.yaml", "int8_akida.yaml")
+NEAREST = ("round-weights: true", "round-weights: false")
+signed = pipeline_copy(repo / "pipelines/int8_fpga.yaml", tmp / "int8_fpga_signed.yaml", NEAREST,
+                       ("unsigned: true", "unsigned: false"))
+akida_nearest = pipeline_copy(repo / "examples/int8_akida.yaml", tmp / "int8_akida.yaml", NEAREST)
 PASSES = ("conv1x1-s2-to-3x3", "pad-into-maxpool", "insert-identity-conv")
 CASES = (("keras_resnet", "models/repro/keras_resnet.onnx", "models/repro/keras_calib.npy", "models/repro/keras_test.npy"),
          ("resnet", "models/resnet/resnet.onnx", "models/digits/calib.npy", "models/digits/test_x.npy"))
